@@ -1,0 +1,93 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Serving.Contracts.Ranking.V1;
+using Serving.Features;
+using Serving.Hosting;
+using Serving.Models;
+using Serving.Telemetry;
+
+namespace Serving.Api;
+
+/// <summary>The ranking API over gRPC (and REST, by JSON transcoding): translates wire messages to the engine and back.</summary>
+internal sealed class RankingGrpcService(
+    ModelRepository repository,
+    ServingMetrics metrics,
+    IOptions<ServingOptions> options,
+    TimeProvider time) : RankingService.RankingServiceBase
+{
+    public override async Task<RankResponse> Rank(RankRequest request, ServerCallContext context)
+    {
+        var started = time.GetTimestamp();
+        var version = Resolve(request.Model, request.Version);
+        if (!Enum.IsDefined(request.Priority))
+        {
+            throw RpcErrors.InvalidArgument("priority", $"unknown priority {(int)request.Priority}");
+        }
+
+        using var rows = Assemble(version.Spec, request);
+        var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
+        var result = await version.Scheduler.ScoreAsync(rows, deadline, request.Priority, context.CancellationToken).ConfigureAwait(false);
+
+        var response = new RankResponse
+        {
+            Model = version.Spec.Name,
+            Version = version.Version,
+            RequestId = request.RequestId,
+            Timing = new Timing
+            {
+                Device = result.Device,
+                BatchRows = result.BatchRows,
+                QueueMs = result.QueueWait.TotalMilliseconds,
+                ComputeMs = result.Compute.TotalMilliseconds,
+            },
+        };
+        response.Scores.Add(result.Scores);
+        var elapsed = time.GetElapsedTime(started);
+        response.Timing.TotalMs = elapsed.TotalMilliseconds;
+        metrics.RequestDuration.WithLabels(version.Spec.Name).Observe(elapsed.TotalSeconds);
+        metrics.CandidatesPerRequest.WithLabels(version.Spec.Name).Observe(rows.Rows);
+        return response;
+    }
+
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        var response = new ListModelsResponse();
+        foreach (var model in repository.Models)
+        {
+            response.Models.Add(ModelInfoMapper.ToInfo(model, model.Default));
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<ModelInfo> GetModel(GetModelRequest request, ServerCallContext context)
+    {
+        var version = Resolve(request.Model, request.Version);
+        return Task.FromResult(ModelInfoMapper.ToInfo(repository.Find(version.Spec.Name)!, version));
+    }
+
+    private ServedModelVersion Resolve(string model, string version)
+    {
+        if (model.Length == 0)
+        {
+            throw RpcErrors.InvalidArgument("model", "is required");
+        }
+
+        var served = repository.Find(model)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{model}' is not served (GET /v1/models lists the models)"));
+        return served.Find(version)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{model}' has no version '{version}' (served: {string.Join(", ", served.Versions.Select(v => v.Version))})"));
+    }
+
+    private FeatureRows Assemble(ModelSpec spec, RankRequest request)
+    {
+        try
+        {
+            return FeatureAssembler.Assemble(spec, request, options.Value.MaxCandidatesPerRequest);
+        }
+        catch (InvalidRequestException ex)
+        {
+            throw RpcErrors.InvalidArgument(ex.Field, ex.Problem);
+        }
+    }
+}

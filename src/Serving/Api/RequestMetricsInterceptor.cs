@@ -1,0 +1,52 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+using Serving.Contracts.Ranking.V1;
+using Serving.Models;
+using Serving.Telemetry;
+
+namespace Serving.Api;
+
+/// <summary>
+/// Counts every Rank call by model, version and final status, and turns anything unexpected into
+/// an INTERNAL status with a logged cause, so no exception escapes to the transport.
+/// </summary>
+internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRepository repository, ILogger<RequestMetricsInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var status = StatusCode.OK;
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode;
+            throw;
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            status = context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled;
+            throw new RpcException(new Status(status, "the call was cancelled before it completed"));
+        }
+        catch (Exception ex)
+        {
+            status = StatusCode.Internal;
+            logger.LogError(ex, "Unexpected failure in {Method}", context.Method);
+            throw new RpcException(new Status(StatusCode.Internal, $"internal error: {ex.GetType().Name}"));
+        }
+        finally
+        {
+            if (request is RankRequest rank)
+            {
+                var model = repository.Find(rank.Model);
+                var version = model?.Find(rank.Version)?.Version ?? "";
+                metrics.Requests.WithLabels(model?.Name ?? "unknown", version, status.ToString()).Inc();
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Serving.Execution;
+
+namespace Serving.Hosting;
+
+/// <summary>Server-wide settings, bound from the <c>Serving</c> configuration section.</summary>
+public sealed class ServingOptions
+{
+    public const string SectionName = "Serving";
+
+    /// <summary>The model repository folder; a relative path is resolved against the current directory.</summary>
+    public string ModelRepositoryPath { get; set; } = "models";
+
+    /// <summary>Largest <c>candidate_count</c> accepted in one request.</summary>
+    public int MaxCandidatesPerRequest { get; set; } = 4096;
+
+    /// <summary>Largest request message accepted, in bytes (gRPC message and REST body).</summary>
+    public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest batch a session replica executes; longer requests are split into slices.</summary>
+    public int MaxBatchRows { get; set; } = 1024;
+
+    /// <summary>Device pool defaults.</summary>
+    public DevicesOptions Devices { get; set; } = new();
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Serving.Api;
+using Serving.Models;
+using Serving.Telemetry;
+
+namespace Serving.Hosting;
+
+/// <summary>Registers the engine: <c>services.AddServing(configuration)</c>.</summary>
+public static class ServingServiceCollectionExtensions
+{
+    public static ServingBuilder AddServing(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServingOptions>()
+            .Bind(configuration.GetSection(ServingOptions.SectionName))
+            .Validate(o => o.MaxCandidatesPerRequest >= 1, "Serving:MaxCandidatesPerRequest must be >= 1")
+            .Validate(o => o.MaxBatchRows >= 1, "Serving:MaxBatchRows must be >= 1")
+            .Validate(o => o.Devices.Cpu.Replicas >= 1, "Serving:Devices:Cpu:Replicas must be >= 1")
+            .Validate(o => o.Devices.Cpu.IntraOpThreads >= 1, "Serving:Devices:Cpu:IntraOpThreads must be >= 1")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ServingMetrics>();
+        services.TryAddSingleton<ModelRepository>();
+        services.AddHostedService<ModelRepositoryLoader>();
+
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>();
+        services.AddGrpc(o =>
+            {
+                o.Interceptors.Add<RequestMetricsInterceptor>();
+            })
+            .AddJsonTranscoding();
+        services.AddSingleton<IConfigureOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>, GrpcLimitsSetup>();
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks()
+            .AddCheck<ReadinessHealthCheck>("ready", tags: [ReadinessHealthCheck.Tag]);
+        return new ServingBuilder(services);
+    }
+
+    private sealed class KestrelLimitsSetup(IOptions<ServingOptions> serving) : IConfigureOptions<KestrelServerOptions>
+    {
+        public void Configure(KestrelServerOptions options) => options.Limits.MaxRequestBodySize = serving.Value.MaxRequestBytes;
+    }
+
+    private sealed class GrpcLimitsSetup(IOptions<ServingOptions> serving) : IConfigureOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>
+    {
+        public void Configure(Grpc.AspNetCore.Server.GrpcServiceOptions options) => options.MaxReceiveMessageSize = serving.Value.MaxRequestBytes;
+    }
+}
+
+/// <summary>Further configuration of the engine, returned by <c>AddServing</c>.</summary>
+public sealed class ServingBuilder(IServiceCollection services)
+{
+    public IServiceCollection Services { get; } = services;
+
+    /// <summary>Serves the model repository at <paramref name="path"/>, overriding <c>Serving:ModelRepositoryPath</c>.</summary>
+    public ServingBuilder LoadModelsFrom(string path)
+    {
+        Services.PostConfigure<ServingOptions>(o => o.ModelRepositoryPath = path);
+        return this;
+    }
+}

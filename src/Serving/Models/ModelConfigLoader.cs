@@ -1,0 +1,239 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+
+namespace Serving.Models;
+
+/// <summary>Parses and validates a model's <c>config.json</c> into a <see cref="ModelSpec"/>.</summary>
+public static class ModelConfigLoader
+{
+    public const string HashFunction = "xxhash64";
+
+    public static ModelSpec LoadFile(string configPath)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(configPath);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelConfigException(configPath, $"cannot be read: {ex.Message}", ex);
+        }
+
+        return Parse(json, configPath);
+    }
+
+    public static ModelSpec Parse(string json, string configPath)
+    {
+        ModelConfigDocument? doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize<ModelConfigDocument>(json, ModelConfigDocument.JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.Path is null ? "" : $" at {ex.Path}";
+            throw new ModelConfigException(configPath, $"is not valid config JSON{where}: {ex.Message}", ex);
+        }
+
+        if (doc is null)
+        {
+            throw new ModelConfigException(configPath, "is empty");
+        }
+
+        return Validate(doc, configPath);
+    }
+
+    private static ModelSpec Validate(ModelConfigDocument doc, string path)
+    {
+        if (string.IsNullOrWhiteSpace(doc.Name))
+        {
+            throw new ModelConfigException(path, "'name' is required");
+        }
+
+        var inputs = ValidateInputs(doc, path);
+        if (string.IsNullOrWhiteSpace(doc.Output?.Name))
+        {
+            throw new ModelConfigException(path, "'output.name' is required");
+        }
+
+        var features = ValidateFeatures(doc, inputs, path);
+        var slo = doc.SloP99Ms ?? 10;
+        if (!(slo > 0))
+        {
+            throw new ModelConfigException(path, $"'sloP99Ms' must be > 0, got {slo}");
+        }
+
+        return new ModelSpec
+        {
+            Name = doc.Name,
+            Description = doc.Description ?? "",
+            DefaultVersion = string.IsNullOrWhiteSpace(doc.DefaultVersion) ? null : doc.DefaultVersion,
+            HashSeed = doc.HashSeed,
+            Inputs = inputs,
+            OutputName = doc.Output!.Name!,
+            Features = features,
+            FeaturesByName = features.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal),
+            SloP99 = TimeSpan.FromMilliseconds(slo),
+            Batching = doc.Batching ?? new BatchingDocument(),
+            Devices = doc.Devices ?? new DevicesDocument(),
+            Quality = doc.Quality,
+            ConfigPath = path,
+        };
+    }
+
+    private static List<InputTensorSpec> ValidateInputs(ModelConfigDocument doc, string path)
+    {
+        if (doc.Inputs is null || doc.Inputs.Count == 0)
+        {
+            throw new ModelConfigException(path, "'inputs' must list at least one input tensor");
+        }
+
+        var inputs = new List<InputTensorSpec>(doc.Inputs.Count);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < doc.Inputs.Count; i++)
+        {
+            var input = doc.Inputs[i];
+            var where = $"inputs[{i}]";
+            if (string.IsNullOrWhiteSpace(input.Name))
+            {
+                throw new ModelConfigException(path, $"'{where}.name' is required");
+            }
+
+            if (!names.Add(input.Name))
+            {
+                throw new ModelConfigException(path, $"'{where}.name' duplicates input '{input.Name}'");
+            }
+
+            var kind = input.Type switch
+            {
+                "float32" => TensorElementKind.Float32,
+                "int64" => TensorElementKind.Int64,
+                _ => throw new ModelConfigException(path, $"'{where}.type' must be 'float32' or 'int64', got '{input.Type}'"),
+            };
+            if (input.Columns < 1)
+            {
+                throw new ModelConfigException(path, $"'{where}.columns' must be >= 1, got {input.Columns}");
+            }
+
+            inputs.Add(new InputTensorSpec(input.Name, kind, input.Columns, i));
+        }
+
+        return inputs;
+    }
+
+    private static List<FeatureSpec> ValidateFeatures(ModelConfigDocument doc, List<InputTensorSpec> inputs, string path)
+    {
+        if (doc.Features is null || doc.Features.Count == 0)
+        {
+            throw new ModelConfigException(path, "'features' must list at least one feature");
+        }
+
+        var features = new List<FeatureSpec>(doc.Features.Count);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var fed = inputs.Select(i => new string?[i.Columns]).ToArray();
+        for (var i = 0; i < doc.Features.Count; i++)
+        {
+            var f = doc.Features[i];
+            var where = $"features[{i}]";
+            if (string.IsNullOrWhiteSpace(f.Name))
+            {
+                throw new ModelConfigException(path, $"'{where}.name' is required");
+            }
+
+            where = $"features[{i}] ('{f.Name}')";
+            if (!names.Add(f.Name))
+            {
+                throw new ModelConfigException(path, $"{where}: duplicate feature name");
+            }
+
+            var input = inputs.Find(x => x.Name == f.Input)
+                ?? throw new ModelConfigException(path, $"{where}: 'input' names no declared input: '{f.Input}'");
+            if (f.Column < 0 || f.Column >= input.Columns)
+            {
+                throw new ModelConfigException(path, $"{where}: 'column' {f.Column} is outside input '{input.Name}' (0..{input.Columns - 1})");
+            }
+
+            if (fed[input.Index][f.Column] is { } other)
+            {
+                throw new ModelConfigException(path, $"{where}: column {f.Column} of input '{input.Name}' is already fed by '{other}'");
+            }
+
+            fed[input.Index][f.Column] = f.Name;
+            var feature = f.Kind switch
+            {
+                "sparse" => ValidateSparse(f, input, where, path),
+                "dense" => ValidateDense(f, input, where, path),
+                _ => throw new ModelConfigException(path, $"{where}: 'kind' must be 'sparse' or 'dense', got '{f.Kind}'"),
+            };
+            features.Add(feature with { Index = i });
+        }
+
+        foreach (var input in inputs)
+        {
+            var missing = Array.IndexOf(fed[input.Index], null);
+            if (missing >= 0)
+            {
+                throw new ModelConfigException(path, $"column {missing} of input '{input.Name}' is fed by no feature");
+            }
+        }
+
+        return features;
+    }
+
+    private static FeatureSpec ValidateSparse(FeatureDocument f, InputTensorSpec input, string where, string path)
+    {
+        if (input.ElementKind != TensorElementKind.Int64)
+        {
+            throw new ModelConfigException(path, $"{where}: a sparse feature must feed an int64 input; '{input.Name}' is float32");
+        }
+
+        if (f.Hash != HashFunction)
+        {
+            throw new ModelConfigException(path, $"{where}: 'hash' must be '{HashFunction}', got '{f.Hash}'");
+        }
+
+        if (f.Buckets < 2)
+        {
+            throw new ModelConfigException(path, $"{where}: 'buckets' must be >= 2, got {f.Buckets}");
+        }
+
+        if (f.Default < 0 || f.Default >= f.Buckets || f.Default != Math.Floor(f.Default))
+        {
+            throw new ModelConfigException(path, $"{where}: 'default' must be a bucket id in [0, {f.Buckets}), got {f.Default}");
+        }
+
+        if (f.Transform is not null)
+        {
+            throw new ModelConfigException(path, $"{where}: a sparse feature takes no 'transform'");
+        }
+
+        return new FeatureSpec(f.Name!, FeatureKind.Sparse, input.Index, f.Column, f.Buckets, DenseTransform.Identity, f.Default);
+    }
+
+    private static FeatureSpec ValidateDense(FeatureDocument f, InputTensorSpec input, string where, string path)
+    {
+        if (input.ElementKind != TensorElementKind.Float32)
+        {
+            throw new ModelConfigException(path, $"{where}: a dense feature must feed a float32 input; '{input.Name}' is int64");
+        }
+
+        var transform = f.Transform switch
+        {
+            "identity" => DenseTransform.Identity,
+            "log1p" => DenseTransform.Log1p,
+            _ => throw new ModelConfigException(path, $"{where}: 'transform' must be 'identity' or 'log1p', got '{f.Transform}'"),
+        };
+        if (f.Hash is not null || f.Buckets != 0)
+        {
+            throw new ModelConfigException(path, $"{where}: a dense feature takes no 'hash' or 'buckets'");
+        }
+
+        if (!double.IsFinite(f.Default))
+        {
+            throw new ModelConfigException(path, $"{where}: 'default' must be a finite number");
+        }
+
+        return new FeatureSpec(f.Name!, FeatureKind.Dense, input.Index, f.Column, 0, transform, f.Default);
+    }
+}

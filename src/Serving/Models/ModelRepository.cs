@@ -1,0 +1,35 @@
+using System.Collections.Frozen;
+
+namespace Serving.Models;
+
+/// <summary>The served models, by name. Empty until the loader has loaded and warmed every model.</summary>
+public sealed class ModelRepository : IAsyncDisposable
+{
+    private FrozenDictionary<string, ServedModel> _models = FrozenDictionary<string, ServedModel>.Empty;
+
+    /// <summary>True once every model in the repository is loaded and warmed.</summary>
+    public bool Ready { get; private set; }
+
+    public IEnumerable<ServedModel> Models => _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
+
+    public ServedModel? Find(string name) => _models.GetValueOrDefault(name);
+
+    /// <summary>Publishes the loaded models; called once by the loader.</summary>
+    public void Publish(IEnumerable<ServedModel> models)
+    {
+        _models = models.ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
+        Ready = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Ready = false;
+        foreach (var model in _models.Values)
+        {
+            foreach (var version in model.Versions)
+            {
+                await version.Scheduler.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Serving.Batching;
+
+namespace Serving.Models;
+
+/// <summary>One loaded version of a model: its spec and the scheduler that gets its rows scored.</summary>
+public sealed class ServedModelVersion(ModelSpec spec, string version, string modelPath, IRowScheduler scheduler)
+{
+    public ModelSpec Spec { get; } = spec;
+    public string Version { get; } = version;
+    public string ModelPath { get; } = modelPath;
+    public IRowScheduler Scheduler { get; } = scheduler;
+
+    /// <summary>True once every session of this version has run its warm-up batches.</summary>
+    public bool Ready { get; set; }
+}
+
+/// <summary>A model and its served versions, newest last.</summary>
+public sealed class ServedModel
+{
+    public ServedModel(string name, IReadOnlyList<ServedModelVersion> versions, string defaultVersion)
+    {
+        Name = name;
+        Versions = versions;
+        Default = versions.FirstOrDefault(v => v.Version == defaultVersion)
+            ?? throw new ArgumentException($"default version '{defaultVersion}' is not among the versions", nameof(defaultVersion));
+    }
+
+    public string Name { get; }
+    public IReadOnlyList<ServedModelVersion> Versions { get; }
+    public ServedModelVersion Default { get; }
+
+    /// <summary>The given version, or the default one for an empty string; null when no such version is served.</summary>
+    public ServedModelVersion? Find(string version)
+    {
+        if (version.Length == 0)
+        {
+            return Default;
+        }
+
+        foreach (var v in Versions)
+        {
+            if (v.Version == version)
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,61 @@
+using Prometheus;
+
+namespace Serving.Telemetry;
+
+/// <summary>
+/// Every metric the server exports (prefix <c>serving_</c>, base units, histograms so fleets can
+/// aggregate quantiles), on one registry per host so several hosts can share a process.
+/// </summary>
+public sealed class ServingMetrics
+{
+    /// <summary>Latency buckets for 0.1–100 ms, in seconds.</summary>
+    public static readonly double[] LatencyBucketsSeconds =
+    [
+        0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008,
+        0.009, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1,
+    ];
+
+    /// <summary>Row-count buckets: powers of two to 4,096.</summary>
+    public static readonly double[] RowBuckets = Histogram.ExponentialBuckets(1, 2, 13);
+
+    public ServingMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        Requests = factory.CreateCounter("serving_requests_total", "Rank requests by model, version and final gRPC status.", "model", "version", "status");
+        RequestDuration = factory.CreateHistogram("serving_request_duration_seconds", "Server-side end-to-end duration of Rank calls.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = LatencyBucketsSeconds });
+        QueueDuration = factory.CreateHistogram("serving_queue_duration_seconds", "Time rows waited before their batch started computing.",
+            new HistogramConfiguration { LabelNames = ["model", "device"], Buckets = LatencyBucketsSeconds });
+        ComputeDuration = factory.CreateHistogram("serving_compute_duration_seconds", "Model execution time per batch.",
+            new HistogramConfiguration { LabelNames = ["model", "device"], Buckets = LatencyBucketsSeconds });
+        BatchRows = factory.CreateHistogram("serving_batch_rows", "Rows per executed batch.",
+            new HistogramConfiguration { LabelNames = ["model", "device"], Buckets = RowBuckets });
+        CandidatesPerRequest = factory.CreateHistogram("serving_candidates_per_request", "Candidates (rows) per Rank request.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = RowBuckets });
+        Rejections = factory.CreateCounter("serving_rejections_total", "Requests refused before compute, by reason.", "model", "reason");
+        DeadlineExceeded = factory.CreateCounter("serving_deadline_exceeded_total", "Requests answered DEADLINE_EXCEEDED.", "model");
+        QueuedRows = factory.CreateGauge("serving_queued_rows", "Rows waiting in the batcher.", "model");
+        ModelReady = factory.CreateGauge("serving_model_ready", "1 when the model version is loaded and warmed.", "model", "version");
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Counter Requests { get; }
+    public Histogram RequestDuration { get; }
+    public Histogram QueueDuration { get; }
+    public Histogram ComputeDuration { get; }
+    public Histogram BatchRows { get; }
+    public Histogram CandidatesPerRequest { get; }
+    public Counter Rejections { get; }
+    public Counter DeadlineExceeded { get; }
+    public Gauge QueuedRows { get; }
+    public Gauge ModelReady { get; }
+
+    /// <summary>Records one executed batch.</summary>
+    public void RecordBatch(string model, Execution.BatchExecution batch)
+    {
+        QueueDuration.WithLabels(model, batch.Device).Observe(batch.QueueWait.TotalSeconds);
+        ComputeDuration.WithLabels(model, batch.Device).Observe(batch.Compute.TotalSeconds);
+        BatchRows.WithLabels(model, batch.Device).Observe(batch.BatchRows);
+    }
+}
