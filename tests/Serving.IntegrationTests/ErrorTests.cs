@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Serving.Contracts.Ranking.V1;
+
+namespace Serving.IntegrationTests;
+
+[Collection(SharedServer.Name)]
+public class ErrorTests(ServerFixture server)
+{
+    [Fact]
+    public async Task Unknown_model_is_not_found()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(new RankRequest { Model = "nope", CandidateCount = 1 }).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("'nope'", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_version_is_not_found()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(new RankRequest { Model = "avazu-dcn", Version = "9", CandidateCount = 1 }).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("version '9'", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("unknown-feature", "candidates.sparse[0].name")]
+    [InlineData("count-mismatch", "candidates.dense[0] ('I1').values")]
+    [InlineData("too-many", "candidate_count")]
+    [InlineData("no-model", "model")]
+    [InlineData("bad-priority", "priority")]
+    public async Task Bad_input_is_invalid_argument_naming_the_field(string kind, string field)
+    {
+        var request = new RankRequest { Model = "criteo-deepfm", CandidateCount = 2, Candidates = new RequestFeatures() };
+        switch (kind)
+        {
+            case "unknown-feature": request.Candidates.Sparse.Add(new SparseColumn { Name = "C99", Values = { "a", "b" } }); break;
+            case "count-mismatch": request.Candidates.Dense.Add(new DenseColumn { Name = "I1", Values = { 1f } }); break;
+            case "too-many": request.CandidateCount = 5000; break;
+            case "no-model": request.Model = ""; break;
+            case "bad-priority": request.Priority = (Priority)42; break;
+        }
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith(field + ":", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(field, ex.Trailers.GetValue("field"));
+        await AssertStillServing();
+    }
+
+    [Fact]
+    public async Task Rest_maps_errors_to_http_statuses()
+    {
+        using var unknownModel = await PostJson("/v1/models/nope:rank", """{"candidateCount": 1}""");
+        Assert.Equal(HttpStatusCode.NotFound, unknownModel.StatusCode);
+
+        using var badFeature = await PostJson("/v1/models/criteo-deepfm:rank", """{"candidateCount": 1, "candidates": {"dense": [{"name": "Z", "values": [1]}]}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, badFeature.StatusCode);
+        Assert.Contains("candidates.dense[0].name", await badFeature.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var malformed = await PostJson("/v1/models/criteo-deepfm:rank", """{"candidateCount": "lots" """);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+
+        using var wrongType = await PostJson("/v1/models/criteo-deepfm:rank", """{"candidateCount": 1, "candidates": {"dense": [{"name": "I1", "values": ["x"]}]}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+
+        await AssertStillServing();
+    }
+
+    [Fact]
+    public async Task Oversized_grpc_message_is_refused_and_the_server_keeps_serving()
+    {
+        var request = new RankRequest { Model = "criteo-deepfm", CandidateCount = 1, Candidates = new RequestFeatures() };
+        request.Candidates.Sparse.Add(new SparseColumn { Name = "C1", Values = { new string('x', 17 * 1024 * 1024) } });
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        await AssertStillServing();
+    }
+
+    private async Task<HttpResponseMessage> PostJson(string path, string json)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        return await server.Http.PostAsync(path, content);
+    }
+
+    private async Task AssertStillServing()
+    {
+        var ok = await server.Client.RankAsync(Requests.Synthetic("avazu-dcn", 5, seed: 1));
+        Assert.Equal(5, ok.Scores.Count);
+    }
+}

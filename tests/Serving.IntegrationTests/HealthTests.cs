@@ -1,0 +1,59 @@
+using System.Net;
+using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
+using Serving.Contracts.Ranking.V1;
+
+namespace Serving.IntegrationTests;
+
+[Collection(SharedServer.Name)]
+public class HealthTests(ServerFixture server)
+{
+    [Fact]
+    public async Task Liveness_and_readiness_answer_on_the_http_port()
+    {
+        using var live = await server.Http.GetAsync("/healthz");
+        using var ready = await server.Http.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Grpc_health_service_reports_serving()
+    {
+        var health = new Health.HealthClient(server.Channel);
+
+        var reply = await health.CheckAsync(new HealthCheckRequest());
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+
+    [Fact]
+    public async Task Reflection_lists_the_ranking_service()
+    {
+        var reflection = new ServerReflection.ServerReflectionClient(server.Channel);
+        using var call = reflection.ServerReflectionInfo();
+
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("serving.ranking.v1.RankingService", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
+    public async Task Metrics_count_requests_by_model_and_status()
+    {
+        await server.Client.RankAsync(Requests.Synthetic("avazu-dcn", 7, seed: 2));
+
+        var text = await server.Http.GetStringAsync("/metrics");
+
+        Assert.Contains("serving_requests_total{model=\"avazu-dcn\",version=\"1\",status=\"OK\"}", text, StringComparison.Ordinal);
+        Assert.Contains("serving_batch_rows_bucket{model=\"avazu-dcn\",device=\"cpu\"", text, StringComparison.Ordinal);
+        Assert.Contains("serving_request_duration_seconds_bucket{model=\"avazu-dcn\"", text, StringComparison.Ordinal);
+        Assert.Contains("serving_model_ready{model=\"criteo-deepfm\",version=\"1\"} 1", text, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Serving.Contracts.Ranking.V1;
+using Serving.Hosting;
+
+namespace Serving.IntegrationTests;
+
+/// <summary>
+/// The server composed exactly as Serving.Host composes it, listening on free loopback ports
+/// (HTTP/1.1 and h2c), with a gRPC channel and an HTTP client pointed at it.
+/// </summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public int HttpPort { get; private set; }
+    public int GrpcPort { get; private set; }
+    public GrpcChannel Channel { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public RankingService.RankingServiceClient Client { get; private set; } = null!;
+    public IServiceProvider Services => _app!.Services;
+
+    /// <summary>Extra configuration for fixtures that need a different server setup.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        HttpPort = FreePort();
+        GrpcPort = FreePort();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{HttpPort}",
+            ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Serving:ModelRepositoryPath"] = RepositoryPaths.Models,
+            ["Serving:Devices:Cpu:Replicas"] = "2",
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddServing(builder.Configuration);
+        _app = builder.Build();
+        _app.MapServing();
+        await _app.StartAsync();
+
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        Client = new RankingService.RankingServiceClient(Channel);
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        Channel?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SharedServer : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "server";
+}
