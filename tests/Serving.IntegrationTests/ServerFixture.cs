@@ -37,7 +37,7 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}",
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
-            ["Serving:ModelRepositoryPath"] = RepositoryPaths.Models,
+            ["Serving:ModelRepositoryPath"] = TestRepository(),
             ["Serving:Devices:Cpu:Replicas"] = "2",
         };
         foreach (var (key, value) in Settings)
@@ -67,6 +67,33 @@ public sealed class ServerFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Timing is not under test here and CI machines are busy: a copy of the shipped models with a
+    /// lenient SLO (<see cref="SloP99Ms"/>) keeps correctness tests from failing on a slow run.
+    /// </summary>
+    public double SloP99Ms { get; set; } = 5000;
+
+    private string TestRepository()
+    {
+        var root = Directory.CreateTempSubdirectory("serving-models-").FullName;
+        foreach (var model in Directory.GetDirectories(RepositoryPaths.Models).Where(d => File.Exists(Path.Combine(d, "config.json"))))
+        {
+            var target = Path.Combine(root, Path.GetFileName(model));
+            foreach (var file in Directory.GetFiles(model, "*", SearchOption.AllDirectories))
+            {
+                var to = Path.Combine(target, Path.GetRelativePath(model, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                File.Copy(file, to);
+            }
+
+            var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(target, "config.json")))!;
+            config["sloP99Ms"] = SloP99Ms;
+            File.WriteAllText(Path.Combine(target, "config.json"), config.ToJsonString());
+        }
+
+        return root;
     }
 
     private static int FreePort()

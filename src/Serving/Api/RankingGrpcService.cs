@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
 using Serving.Hosting;
@@ -26,7 +27,20 @@ internal sealed class RankingGrpcService(
 
         using var rows = Assemble(version.Spec, request);
         var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
-        var result = await version.Scheduler.ScoreAsync(rows, deadline, request.Priority, context.CancellationToken).ConfigureAwait(false);
+        ScoreResult result;
+        try
+        {
+            result = await version.Scheduler.ScoreAsync(rows, deadline, request.Priority, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (ScoringRejectedException ex)
+        {
+            var code = ex.Reason == RejectionReasons.Draining ? StatusCode.Unavailable : StatusCode.ResourceExhausted;
+            throw new RpcException(new Status(code, $"{ex.Reason}: {ex.Message}"), new Metadata { { "reason", ex.Reason } });
+        }
+        catch (ScoringDeadlineExceededException ex)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, ex.Message));
+        }
 
         var response = new RankResponse
         {

@@ -8,7 +8,7 @@ namespace Serving.Execution;
 /// a worker that takes the next batch, executes it, and reports its cost. <see cref="ReplicaIdle"/>
 /// tells the batcher when a replica is free, so it can hand over the next batch.
 /// </summary>
-public sealed class DevicePool : IAsyncDisposable
+public sealed class DevicePool : IBatchExecutor
 {
     private readonly Channel<QueuedBatch> _queue = Channel.CreateUnbounded<QueuedBatch>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly List<Task> _workers = [];

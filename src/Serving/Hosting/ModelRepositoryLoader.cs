@@ -74,7 +74,9 @@ internal sealed class ModelRepositoryLoader(
         var cpu = options.Value.Devices.Cpu;
         var replicaCount = spec.Devices.Cpu?.Replicas ?? cpu.Replicas;
         var threads = spec.Devices.Cpu?.IntraOpThreads ?? cpu.IntraOpThreads;
-        var maxBatchRows = options.Value.MaxBatchRows;
+        var batching = BatchingOverrides.Apply(options.Value.Batching, spec.Batching, spec.ConfigPath);
+        var maxBatchRows = batching.MaxBatchRows;
+        var cost = new BatchCostModel();
         var replicas = new List<SessionReplica>(replicaCount);
         for (var r = 0; r < replicaCount; r++)
         {
@@ -90,25 +92,32 @@ internal sealed class ModelRepositoryLoader(
 
             var signature = OnnxSignature.Verify(session, spec, modelPath);
             var replica = new SessionReplica(session, spec, signature, maxBatchRows, "cpu");
-            WarmUp(replica);
+            WarmUp(replica, cost);
             replicas.Add(replica);
         }
 
         var pool = new DevicePool("cpu", replicas, time, _logger, batch => metrics.RecordBatch(spec.Name, batch));
-        var scheduler = new UnbatchedScheduler(pool, maxBatchRows);
+        var scheduler = new BatchScheduler(pool, new BatchSettings(batching), cost, time, new ModelBatchObserver(metrics, spec.Name));
         metrics.ModelReady.WithLabels(spec.Name, version).Set(1);
-        _logger.LogInformation("Loaded {Model} v{Version} from {Path}: {Replicas} CPU replicas x {Threads} threads, batches up to {Rows} rows", spec.Name, version, modelPath, replicaCount, threads, maxBatchRows);
+        _logger.LogInformation("Loaded {Model} v{Version} from {Path}: {Replicas} CPU replicas x {Threads} threads, {Mode} batching, target {Target} rows, max {Rows} rows", spec.Name, version, modelPath, replicaCount, threads, batching.Mode, batching.TargetBatchRows, maxBatchRows);
         return new ServedModelVersion(spec, version, modelPath, scheduler) { Ready = true };
     }
 
-    private static void WarmUp(SessionReplica replica)
+    private void WarmUp(SessionReplica replica, BatchCostModel cost)
     {
-        // Run every batch shape class the server will use, so the first real request pays no first-run cost.
-        for (var rows = 1; rows <= replica.MaxBatchRows; rows *= 4)
+        // Run every batch shape class the server will use, so the first real request pays no
+        // first-run cost; the timed second pass seeds the cost model.
+        for (var pass = 0; pass < 2; pass++)
         {
-            replica.Run(rows);
+            for (var rows = 1; rows <= replica.MaxBatchRows; rows = rows < replica.MaxBatchRows ? Math.Min(rows * 4, replica.MaxBatchRows) : rows + 1)
+            {
+                var started = time.GetTimestamp();
+                replica.Run(rows);
+                if (pass == 1)
+                {
+                    cost.Observe(rows, time.GetElapsedTime(started));
+                }
+            }
         }
-
-        replica.Run(replica.MaxBatchRows);
     }
 }

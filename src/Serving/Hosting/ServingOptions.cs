@@ -1,3 +1,4 @@
+using Serving.Batching;
 using Serving.Execution;
 
 namespace Serving.Hosting;
@@ -16,8 +17,8 @@ public sealed class ServingOptions
     /// <summary>Largest request message accepted, in bytes (gRPC message and REST body).</summary>
     public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>Largest batch a session replica executes; longer requests are split into slices.</summary>
-    public int MaxBatchRows { get; set; } = 1024;
+    /// <summary>Batching defaults.</summary>
+    public BatchingOptions Batching { get; set; } = new();
 
     /// <summary>Device pool defaults.</summary>
     public DevicesOptions Devices { get; set; } = new();

@@ -17,7 +17,9 @@ public static class ServingServiceCollectionExtensions
         services.AddOptions<ServingOptions>()
             .Bind(configuration.GetSection(ServingOptions.SectionName))
             .Validate(o => o.MaxCandidatesPerRequest >= 1, "Serving:MaxCandidatesPerRequest must be >= 1")
-            .Validate(o => o.MaxBatchRows >= 1, "Serving:MaxBatchRows must be >= 1")
+            .Validate(o => o.Batching.MaxBatchRows >= 1, "Serving:Batching:MaxBatchRows must be >= 1")
+            .Validate(o => o.Batching.TargetBatchRows >= 1 && o.Batching.TargetBatchRows <= o.Batching.MaxBatchRows, "Serving:Batching:TargetBatchRows must be in [1, MaxBatchRows]")
+            .Validate(o => o.Batching.MaxQueuedRows >= o.MaxCandidatesPerRequest, "Serving:Batching:MaxQueuedRows must be >= Serving:MaxCandidatesPerRequest")
             .Validate(o => o.Devices.Cpu.Replicas >= 1, "Serving:Devices:Cpu:Replicas must be >= 1")
             .Validate(o => o.Devices.Cpu.IntraOpThreads >= 1, "Serving:Devices:Cpu:IntraOpThreads must be >= 1")
             .ValidateOnStart();

@@ -24,7 +24,9 @@ public sealed class ModelRepository : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Ready = false;
-        foreach (var model in _models.Values)
+        var models = _models;
+        _models = FrozenDictionary<string, ServedModel>.Empty;
+        foreach (var model in models.Values)
         {
             foreach (var version in model.Versions)
             {

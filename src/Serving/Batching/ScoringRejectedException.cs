@@ -1,0 +1,19 @@
+namespace Serving.Batching;
+
+/// <summary>Why a request was refused before compute.</summary>
+public static class RejectionReasons
+{
+    public const string QueueFull = "queue_full";
+    public const string PredictedMiss = "predicted_deadline_miss";
+    public const string BestEffortShed = "best_effort_shed";
+    public const string Draining = "draining";
+}
+
+/// <summary>The request was refused at once (RESOURCE_EXHAUSTED / HTTP 429); <see cref="Reason"/> is a metric label.</summary>
+public sealed class ScoringRejectedException(string reason, string message) : Exception(message)
+{
+    public string Reason { get; } = reason;
+}
+
+/// <summary>The request's deadline passed before its rows could be computed (DEADLINE_EXCEEDED / HTTP 504).</summary>
+public sealed class ScoringDeadlineExceededException(string message) : Exception(message);

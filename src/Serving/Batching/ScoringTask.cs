@@ -1,0 +1,113 @@
+using Serving.Contracts.Ranking.V1;
+using Serving.Execution;
+using Serving.Features;
+
+namespace Serving.Batching;
+
+/// <summary>
+/// One request inside the batcher: its rows, deadline and priority, its slices still queued, and
+/// the scores and timings gathered as its slices complete. It completes only once none of its rows
+/// is executing, so its pooled buffers are never returned while a session still reads them.
+/// </summary>
+internal sealed class ScoringTask
+{
+    private readonly TaskCompletionSource<ScoreResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<BatchExecution> _batches = [];
+    private int _slicesLeft;
+    private int _executing;
+    private Exception? _failure;
+
+    public ScoringTask(FeatureRows rows, DateTimeOffset deadline, Priority priority, DateTimeOffset enqueuedAt)
+    {
+        Rows = rows;
+        Scores = new float[rows.Rows];
+        Deadline = deadline;
+        Priority = priority;
+        EnqueuedAt = enqueuedAt;
+    }
+
+    public FeatureRows Rows { get; }
+    public float[] Scores { get; }
+    public DateTimeOffset Deadline { get; }
+    public Priority Priority { get; }
+    public DateTimeOffset EnqueuedAt { get; }
+    public List<PendingSlice> Queued { get; } = [];
+    public Task<ScoreResult> Completion => _completion.Task;
+
+    /// <summary>Failed, cancelled or expired: its queued slices are gone and no more of its rows start.</summary>
+    public bool Finished => Volatile.Read(ref _failure) is not null;
+
+    public PendingSlice AddSlice(int firstRow, int rowCount)
+    {
+        var slice = new PendingSlice(this, firstRow, rowCount);
+        Queued.Add(slice);
+        _slicesLeft++;
+        return slice;
+    }
+
+    /// <summary>The slice leaves the queue for a batch (called under the batcher's lock).</summary>
+    public RowSlice Start(PendingSlice slice)
+    {
+        Queued.Remove(slice);
+        lock (_batches)
+        {
+            _executing++;
+        }
+
+        return new RowSlice(Rows, slice.FirstRow, slice.RowCount, Scores.AsMemory(slice.FirstRow, slice.RowCount), this);
+    }
+
+    public void SliceCompleted(BatchExecution batch)
+    {
+        lock (_batches)
+        {
+            _batches.Add(batch);
+            _slicesLeft--;
+            _executing--;
+            TryComplete();
+        }
+    }
+
+    public void SliceFailed(Exception error)
+    {
+        lock (_batches)
+        {
+            _slicesLeft--;
+            _executing--;
+            _failure ??= error;
+            TryComplete();
+        }
+    }
+
+    /// <summary>Ends the task with <paramref name="error"/> once nothing of it executes (its queued slices must already be removed).</summary>
+    public void Fail(Exception error)
+    {
+        lock (_batches)
+        {
+            _failure ??= error;
+            _slicesLeft -= Queued.Count;
+            Queued.Clear();
+            TryComplete();
+        }
+    }
+
+    private void TryComplete()
+    {
+        if (_executing > 0)
+        {
+            return;
+        }
+
+        if (_failure is not null)
+        {
+            _completion.TrySetException(_failure);
+        }
+        else if (_slicesLeft == 0)
+        {
+            _completion.TrySetResult(ScoreResult.Combine(Scores, _batches));
+        }
+    }
+}
+
+/// <summary>A run of a task's rows waiting in the queue.</summary>
+internal sealed record PendingSlice(ScoringTask Task, int FirstRow, int RowCount);

@@ -1,0 +1,17 @@
+using Prometheus;
+using Serving.Batching;
+
+namespace Serving.Telemetry;
+
+/// <summary>Feeds one model's batcher events into the metrics, with label children bound once.</summary>
+internal sealed class ModelBatchObserver(ServingMetrics metrics, string model) : IBatchObserver
+{
+    private readonly Gauge.Child _queuedRows = metrics.QueuedRows.WithLabels(model);
+    private readonly Counter.Child _deadlineExceeded = metrics.DeadlineExceeded.WithLabels(model);
+
+    public void Rejected(string reason) => metrics.Rejections.WithLabels(model, reason).Inc();
+
+    public void DeadlineExceeded() => _deadlineExceeded.Inc();
+
+    public void QueuedRows(int rows) => _queuedRows.Set(rows);
+}
