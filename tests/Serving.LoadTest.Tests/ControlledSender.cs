@@ -7,7 +7,7 @@ namespace Serving.LoadTest.Tests;
 /// A sender whose calls stay pending until the test completes them; honours cancellation. Completing a
 /// call runs the dispatcher's bookkeeping synchronously, so the test knows it is done when Complete returns.
 /// </summary>
-internal sealed class ControlledSender(int rowsPerRequest = 10) : IRequestSender
+internal sealed class ControlledSender(int rowsPerRequest = 10) : IRequestSender, IDisposable
 {
     // Guards against a hang if the code under test never sends; never reached by a passing test.
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
@@ -40,10 +40,12 @@ internal sealed class ControlledSender(int rowsPerRequest = 10) : IRequestSender
     }
 
     public void Complete(long sequence, string status = "OK") => _calls[sequence].SetResult(status);
+
+    public void Dispose() => _sent.Dispose();
 }
 
 /// <summary>A sender that answers every call at once with OK.</summary>
-internal sealed class ImmediateSender(int rowsPerRequest) : IRequestSender
+internal sealed class ImmediateSender(int rowsPerRequest) : IRequestSender, IDisposable
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _sent = new(0);
@@ -65,4 +67,6 @@ internal sealed class ImmediateSender(int rowsPerRequest) : IRequestSender
             _awaited++;
         }
     }
+
+    public void Dispose() => _sent.Dispose();
 }

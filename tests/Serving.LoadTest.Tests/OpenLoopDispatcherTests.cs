@@ -1,3 +1,4 @@
+using HdrHistogram;
 using Microsoft.Extensions.Time.Testing;
 using Serving.LoadTest.Dispatch;
 using Serving.LoadTest.Recording;
@@ -18,7 +19,7 @@ public sealed class OpenLoopDispatcherTests
     public async Task LatencyCountsFromTheIntendedTimeWhenTheSenderFallsBehind()
     {
         var time = new FakeTimeProvider();
-        var sender = new ControlledSender();
+        using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 100);
 
@@ -53,7 +54,7 @@ public sealed class OpenLoopDispatcherTests
     public async Task SendsAtIntendedTimesWithoutWaitingForEarlierResponses()
     {
         var time = new FakeTimeProvider();
-        var sender = new ControlledSender();
+        using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 100);
 
@@ -84,7 +85,7 @@ public sealed class OpenLoopDispatcherTests
     public async Task ArrivalsBeyondTheInFlightCapAreDroppedAndCountedNotDelayed()
     {
         var time = new FakeTimeProvider();
-        var sender = new ControlledSender();
+        using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 1);
 
@@ -112,7 +113,7 @@ public sealed class OpenLoopDispatcherTests
     public async Task StragglersAreCancelledAfterTheDrainTimeout()
     {
         var time = new FakeTimeProvider();
-        var sender = new ControlledSender();
+        using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 10);
 
@@ -131,7 +132,7 @@ public sealed class OpenLoopDispatcherTests
     public async Task CancellingStopsSendingAndReportsIt()
     {
         var time = new FakeTimeProvider();
-        var sender = new ControlledSender();
+        using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 10);
         using var cancellation = new CancellationTokenSource();
@@ -151,7 +152,7 @@ public sealed class OpenLoopDispatcherTests
     public async Task ServerErrorsAreCountedByStatus()
     {
         var time = new FakeTimeProvider();
-        var sender = new ControlledSender();
+        using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 10);
 

@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Time.Testing;
+using Serving.Batching;
+using Serving.Contracts.Ranking.V1;
+using Serving.Execution;
+using Serving.Features;
+
+namespace Serving.Tests.Batching;
+
+public class BatchSchedulerTests
+{
+    private readonly Serving.Models.ModelSpec _spec = TestModels.Tiny();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task Concurrent_small_requests_share_one_batch_and_get_their_own_scores_back()
+    {
+        var executor = new ManualExecutor(replicas: 1) { Busy = 1 };
+        await using var scheduler = NewScheduler(executor, BatchingMode.Static, target: 8);
+        using var a = Rows(3, first: 100);
+        using var b = Rows(5, first: 200);
+
+        var ta = scheduler.ScoreAsync(a, Deadline(50), Priority.Normal, CancellationToken.None);
+        var tb = scheduler.ScoreAsync(b, Deadline(50), Priority.Normal, CancellationToken.None);
+        executor.Busy = 0;
+        executor.RaiseIdle();
+        var batch = await executor.NextBatch();
+        executor.Complete(batch);
+
+        Assert.Equal(8, batch.Rows);
+        var ra = await ta;
+        var rb = await tb;
+        Assert.Equal(new[] { 100f, 101f, 102f }, ra.Scores);
+        Assert.Equal(new[] { 200f, 201f, 202f, 203f, 204f }, rb.Scores);
+        Assert.Equal(8, rb.BatchRows);
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_is_removed_and_never_computed()
+    {
+        var executor = new ManualExecutor(replicas: 1) { Busy = 1 };
+        await using var scheduler = NewScheduler(executor, BatchingMode.Static, target: 100);
+        using var rows = Rows(4, first: 0);
+        using var cts = new CancellationTokenSource();
+
+        var task = scheduler.ScoreAsync(rows, Deadline(50), Priority.Normal, cts.Token);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.Equal(0, scheduler.QueuedRows);
+        executor.Busy = 0;
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        executor.RaiseIdle();
+        Assert.Equal(0, executor.BatchesStarted);
+    }
+
+    [Fact]
+    public async Task Rows_whose_deadline_passes_in_the_queue_are_answered_deadline_exceeded_without_compute()
+    {
+        var executor = new ManualExecutor(replicas: 1) { Busy = 1 };
+        await using var scheduler = NewScheduler(executor, BatchingMode.Adaptive, target: 100, maxDelayMs: 100);
+        using var rows = Rows(4, first: 0);
+
+        var task = scheduler.ScoreAsync(rows, Deadline(5), Priority.Normal, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(6));
+        executor.RaiseIdle();
+
+        await Assert.ThrowsAsync<ScoringDeadlineExceededException>(() => task);
+        Assert.Equal(0, executor.BatchesStarted);
+    }
+
+    [Fact]
+    public async Task Static_batch_leaves_after_the_max_delay_on_the_injected_clock()
+    {
+        var executor = new ManualExecutor(replicas: 1);
+        await using var scheduler = NewScheduler(executor, BatchingMode.Static, target: 100, maxDelayMs: 2);
+        using var rows = Rows(4, first: 0);
+
+        var task = scheduler.ScoreAsync(rows, Deadline(50), Priority.Normal, CancellationToken.None);
+        Assert.False(executor.HasBatch);
+        _time.Advance(TimeSpan.FromMilliseconds(2));
+        var batch = await executor.NextBatch();
+        executor.Complete(batch);
+
+        var result = await task;
+        Assert.Equal(new[] { 0f, 1f, 2f, 3f }, result.Scores);
+    }
+
+    private BatchScheduler NewScheduler(ManualExecutor executor, BatchingMode mode, int target, double maxDelayMs = 2)
+    {
+        var settings = new BatchSettings(new BatchingOptions
+        {
+            Mode = mode,
+            TargetBatchRows = target,
+            MaxBatchRows = 256,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(maxDelayMs),
+            DeadlineSafetyMargin = TimeSpan.Zero,
+        });
+        var cost = new BatchCostModel();
+        cost.Observe(1, TimeSpan.FromMilliseconds(0.01));
+        return new BatchScheduler(executor, settings, cost, _time);
+    }
+
+    private DateTimeOffset Deadline(double ms) => _time.GetUtcNow().AddMilliseconds(ms);
+
+    /// <summary>Rows whose first dense value encodes the expected score, so results can be traced back.</summary>
+    private FeatureRows Rows(int count, int first)
+    {
+        var rows = FeatureRows.Rent(_spec.Inputs, count);
+        for (var r = 0; r < count; r++)
+        {
+            rows.Float32(0)[r * 2] = first + r;
+        }
+
+        return rows;
+    }
+
+    /// <summary>An executor the test drives: batches wait until the test completes them.</summary>
+    private sealed class ManualExecutor(int replicas) : IBatchExecutor
+    {
+        private readonly System.Threading.Channels.Channel<(IReadOnlyList<RowSlice> Slices, int Rows, TaskCompletionSource<BatchExecution> Done)> _batches =
+            System.Threading.Channels.Channel.CreateUnbounded<(IReadOnlyList<RowSlice>, int, TaskCompletionSource<BatchExecution>)>();
+
+        public int Busy { get; set; }
+        public int BatchesStarted { get; private set; }
+        public bool HasBatch => _batches.Reader.Count > 0;
+        public string Device => "test";
+        public int FreeReplicas => Replicas - Busy;
+        public int Replicas { get; } = replicas;
+
+        public event Action? ReplicaIdle;
+
+        public void RaiseIdle() => ReplicaIdle?.Invoke();
+
+        public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows)
+        {
+            BatchesStarted++;
+            Busy++;
+            var done = new TaskCompletionSource<BatchExecution>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _batches.Writer.TryWrite((slices, rows, done));
+            return done.Task;
+        }
+
+        public async Task<(IReadOnlyList<RowSlice> Slices, int Rows, TaskCompletionSource<BatchExecution> Done)> NextBatch() =>
+            await _batches.Reader.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+
+        public void Complete((IReadOnlyList<RowSlice> Slices, int Rows, TaskCompletionSource<BatchExecution> Done) batch)
+        {
+            foreach (var slice in batch.Slices)
+            {
+                for (var r = 0; r < slice.RowCount; r++)
+                {
+                    slice.Scores.Span[r] = slice.Source.Float32(0)[(slice.FirstRow + r) * 2];
+                }
+            }
+
+            Busy--;
+            batch.Done.SetResult(new BatchExecution(Device, batch.Rows, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
