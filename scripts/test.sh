@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need when it is missing, runs the Helm
+# chart checks with a real helm and every .NET test suite, and ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p artifacts
+
+# --- prerequisites -----------------------------------------------------------------------
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "dotnet (SDK 10) is required on PATH" >&2
+  exit 2
+fi
+if ! command -v unzip >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip) >/dev/null 2>&1 || true
+fi
+
+passed=0
+failed=0
+
+# --- Helm chart: lint and render every values file with a real helm ----------------------
+if scripts/helm-check.sh artifacts/helm >artifacts/helm-check.log 2>&1; then
+  echo "helm-check: passed (lint + template for every values file)"
+  passed=$((passed + 1))
+else
+  echo "helm-check: FAILED"
+  tail -40 artifacts/helm-check.log
+  failed=$((failed + 1))
+fi
+
+# --- .NET tests ----------------------------------------------------------------------------
+dotnet test Serving.sln -c Release 2>&1 | tee artifacts/dotnet-test.log
+status=${PIPESTATUS[0]}
+summaries=$(grep -E '^(Passed|Failed)!' artifacts/dotnet-test.log || true)
+if [ -z "$summaries" ]; then
+  echo "dotnet test printed no test summary (build failure?)"
+  failed=$((failed + 1))
+fi
+while read -r line; do
+  [ -z "$line" ] && continue
+  p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")
+  f=$(sed -E 's/.*Failed: *([0-9]+),.*/\1/' <<<"$line")
+  passed=$((passed + p))
+  failed=$((failed + f))
+done <<<"$summaries"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $status"
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
