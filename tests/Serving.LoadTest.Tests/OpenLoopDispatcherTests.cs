@@ -1,5 +1,4 @@
 using HdrHistogram;
-using Microsoft.Extensions.Time.Testing;
 using Serving.LoadTest.Dispatch;
 using Serving.LoadTest.Recording;
 using Serving.LoadTest.Transport;
@@ -18,13 +17,14 @@ public sealed class OpenLoopDispatcherTests
     [Fact]
     public async Task LatencyCountsFromTheIntendedTimeWhenTheSenderFallsBehind()
     {
-        var time = new FakeTimeProvider();
+        using var time = new SignallingTimeProvider();
         using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 100);
 
         var run = dispatcher.RunAsync([Ms(0), Ms(10), Ms(20)], sender, recorder, TimeSpan.FromSeconds(1), CancellationToken.None);
         await sender.WaitForCallsAsync(1);
+        await time.WaitForTimersAsync(1);
 
         // The generator stalls: nothing happens until 50 ms, when requests 1 and 2 (due at 10 and 20 ms) leave together.
         time.Advance(Ms(50));
@@ -53,17 +53,21 @@ public sealed class OpenLoopDispatcherTests
     [Fact]
     public async Task SendsAtIntendedTimesWithoutWaitingForEarlierResponses()
     {
-        var time = new FakeTimeProvider();
+        using var time = new SignallingTimeProvider();
         using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 100);
 
         var run = dispatcher.RunAsync([Ms(0), Ms(10), Ms(20)], sender, recorder, TimeSpan.FromSeconds(1), CancellationToken.None);
         await sender.WaitForCallsAsync(1);
+        await time.WaitForTimersAsync(1);
         Assert.Equal(1, sender.CallCount);
 
         time.Advance(Ms(10));
         await sender.WaitForCallsAsync(2);
+        await time.WaitForTimersAsync(2);
+        Assert.Equal(2, sender.CallCount);
+
         time.Advance(Ms(10));
         await sender.WaitForCallsAsync(3);
 
@@ -84,14 +88,19 @@ public sealed class OpenLoopDispatcherTests
     [Fact]
     public async Task ArrivalsBeyondTheInFlightCapAreDroppedAndCountedNotDelayed()
     {
-        var time = new FakeTimeProvider();
+        using var time = new SignallingTimeProvider();
         using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 1);
 
         var run = dispatcher.RunAsync([Ms(0), Ms(1), Ms(2), Ms(30)], sender, recorder, TimeSpan.FromSeconds(1), CancellationToken.None);
         await sender.WaitForCallsAsync(1);
+        await time.WaitForTimersAsync(1);
+
+        // At 5 ms the arrivals due at 1 and 2 ms find the one slot taken: dropped, and the wait for 30 ms is armed.
         time.Advance(Ms(5));
+        await time.WaitForTimersAsync(2);
+        Assert.Equal(2, recorder.Snapshot().Dropped);
 
         // The first call is answered at 20 ms; the arrival at 30 ms finds room again.
         time.Advance(Ms(15));
@@ -112,13 +121,14 @@ public sealed class OpenLoopDispatcherTests
     [Fact]
     public async Task StragglersAreCancelledAfterTheDrainTimeout()
     {
-        var time = new FakeTimeProvider();
+        using var time = new SignallingTimeProvider();
         using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 10);
 
         var run = dispatcher.RunAsync([Ms(0)], sender, recorder, TimeSpan.FromSeconds(2), CancellationToken.None);
         await sender.WaitForCallsAsync(1);
+        await time.WaitForTimersAsync(1);
         time.Advance(TimeSpan.FromSeconds(2));
         var result = await run.WaitAsync(HangGuard);
 
@@ -131,7 +141,7 @@ public sealed class OpenLoopDispatcherTests
     [Fact]
     public async Task CancellingStopsSendingAndReportsIt()
     {
-        var time = new FakeTimeProvider();
+        using var time = new SignallingTimeProvider();
         using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 10);
@@ -151,7 +161,7 @@ public sealed class OpenLoopDispatcherTests
     [Fact]
     public async Task ServerErrorsAreCountedByStatus()
     {
-        var time = new FakeTimeProvider();
+        using var time = new SignallingTimeProvider();
         using var sender = new ControlledSender();
         var recorder = new RunRecorder();
         var dispatcher = new OpenLoopDispatcher(time, maxInFlight: 10);

@@ -1,0 +1,70 @@
+using Grpc.Core;
+using Serving.Contracts.Ranking.V1;
+
+namespace Serving.IntegrationTests;
+
+/// <summary>A server whose batcher waits long enough that concurrent small requests must share batches.</summary>
+public sealed class StaticBatchingServer : IAsyncLifetime
+{
+    public ServerFixture Server { get; } = new();
+
+    public Task InitializeAsync()
+    {
+        Server.Settings["Serving:Batching:Mode"] = "Static";
+        Server.Settings["Serving:Batching:TargetBatchRows"] = "40";
+        Server.Settings["Serving:Batching:MaxQueueDelay"] = "00:00:00.300";
+        return Server.InitializeAsync();
+    }
+
+    public Task DisposeAsync() => Server.DisposeAsync();
+}
+
+public class BatchingTests(StaticBatchingServer fixture) : IClassFixture<StaticBatchingServer>
+{
+    private ServerFixture Server => fixture.Server;
+
+    [Fact]
+    public async Task Concurrent_small_requests_are_coalesced_into_shared_batches()
+    {
+        var requests = Enumerable.Range(0, 8).Select(i => Requests.Synthetic("criteo-deepfm", 5, seed: 100 + i)).ToList();
+
+        var responses = await Task.WhenAll(requests.Select(r => Server.Client.RankAsync(r).ResponseAsync));
+
+        Assert.Contains(responses, r => r.Timing.BatchRows > 5);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var expected = OnnxReference.Score("criteo-deepfm", requests[i]);
+            Assert.Equal(5, responses[i].Scores.Count);
+            for (var j = 0; j < 5; j++)
+            {
+                Assert.True(MathF.Abs(expected[j] - responses[i].Scores[j]) <= 1e-5f, $"request {i} candidate {j}");
+            }
+        }
+
+        var metrics = await Server.Http.GetStringAsync("/metrics");
+        var sum = MetricValue(metrics, "serving_batch_rows_sum{model=\"criteo-deepfm\",device=\"cpu\"}");
+        var count = MetricValue(metrics, "serving_batch_rows_count{model=\"criteo-deepfm\",device=\"cpu\"}");
+        Assert.True(sum / count > 5, $"mean batch rows {sum / count} should exceed the 5 rows of one request");
+    }
+
+    [Fact]
+    public async Task A_budget_that_cannot_cover_the_queue_delay_is_rejected_at_once()
+    {
+        // Static batching waits up to 300 ms for 40 rows; a 50 ms budget cannot be met.
+        var request = Requests.Synthetic("criteo-deepfm", 5, seed: 1);
+        request.BudgetMs = 50;
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Client.RankAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Equal("predicted_deadline_miss", ex.Trailers.GetValue("reason"));
+        var metrics = await Server.Http.GetStringAsync("/metrics");
+        Assert.Contains("serving_rejections_total{model=\"criteo-deepfm\",reason=\"predicted_deadline_miss\"}", metrics, StringComparison.Ordinal);
+    }
+
+    private static double MetricValue(string text, string series)
+    {
+        var line = text.Split('\n').First(l => l.StartsWith(series, StringComparison.Ordinal));
+        return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
