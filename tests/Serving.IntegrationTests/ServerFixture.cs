@@ -16,6 +16,7 @@ namespace Serving.IntegrationTests;
 public sealed class ServerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
+    private Task? _stopped;
 
     public int HttpPort { get; private set; }
     public int GrpcPort { get; private set; }
@@ -58,13 +59,16 @@ public sealed class ServerFixture : IAsyncLifetime
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
     }
 
+    /// <summary>Shuts the host down as SIGTERM would.</summary>
+    public Task StopAsync() => _stopped ??= _app!.StopAsync();
+
     public async Task DisposeAsync()
     {
         Http?.Dispose();
         Channel?.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync();
+            await StopAsync();
             await _app.DisposeAsync();
         }
     }

@@ -2,16 +2,18 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Serving.Contracts.Ranking.V1;
+using Serving.Hosting;
 using Serving.Models;
 using Serving.Telemetry;
 
 namespace Serving.Api;
 
 /// <summary>
-/// Counts every Rank call by model, version and final status, and turns anything unexpected into
+/// Counts every call in flight for the drain (refusing new ones once it has begun), counts every
+/// Rank call by model, version and final status, and turns anything unexpected into
 /// an INTERNAL status with a logged cause, so no exception escapes to the transport.
 /// </summary>
-internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRepository repository, ILogger<RequestMetricsInterceptor> logger) : Interceptor
+internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRepository repository, DrainState drain, ILogger<RequestMetricsInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request,
@@ -19,8 +21,14 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRep
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var status = StatusCode.OK;
+        var entered = drain.TryEnter();
         try
         {
+            if (!entered)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "the server is draining for shutdown; retry on another replica"));
+            }
+
             return await continuation(request, context).ConfigureAwait(false);
         }
         catch (RpcException ex)
@@ -41,6 +49,11 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRep
         }
         finally
         {
+            if (entered)
+            {
+                drain.Exit();
+            }
+
             if (request is RankRequest rank)
             {
                 var model = repository.Find(rank.Model);

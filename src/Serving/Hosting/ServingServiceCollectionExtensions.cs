@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Serving.Api;
 using Serving.Models;
@@ -27,7 +28,18 @@ public static class ServingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServingMetrics>();
         services.TryAddSingleton<ModelRepository>();
+        services.TryAddSingleton<DrainState>();
+        services.AddOptions<DrainOptions>()
+            .Bind(configuration.GetSection($"{ServingOptions.SectionName}:Drain"))
+            .Validate(o => o.Timeout >= TimeSpan.Zero, "Serving:Drain:Timeout must be >= 0");
         services.AddHostedService<ModelRepositoryLoader>();
+        services.AddHostedService<DrainService>();
+
+        // The host must not cut the drain short: give it the drain timeout and a margin to stop.
+        services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>
+            host.ShutdownTimeout = drain.Value.Timeout + TimeSpan.FromSeconds(5) > host.ShutdownTimeout
+                ? drain.Value.Timeout + TimeSpan.FromSeconds(5)
+                : host.ShutdownTimeout);
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>();
         services.AddGrpc(o =>
