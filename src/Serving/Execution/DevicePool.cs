@@ -4,18 +4,22 @@ using Microsoft.Extensions.Logging;
 namespace Serving.Execution;
 
 /// <summary>
-/// The session replicas of one model version on one device. Batches queue here; each replica has
-/// a worker that takes the next batch, executes it, and reports its cost. <see cref="ReplicaIdle"/>
-/// tells the batcher when a replica is free, so it can hand over the next batch.
+/// The session replicas of one model version on one device. Batches queue here; each loaded
+/// replica has a worker that takes the next batch, executes it, and reports its cost. Only
+/// <see cref="Replicas"/> of them work at once (the allocator changes it at run time).
+/// <see cref="ReplicaIdle"/> tells the batcher when a replica is free for the next batch.
 /// </summary>
 public sealed class DevicePool : IBatchExecutor
 {
-    private readonly Channel<QueuedBatch> _queue = Channel.CreateUnbounded<QueuedBatch>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Channel<QueuedBatch> _queue = Channel.CreateUnbounded<QueuedBatch>();
+    private readonly SemaphoreSlim _slots;
     private readonly List<Task> _workers = [];
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<BatchExecution>? _onExecuted;
-    private int _idle;
+    private readonly Lock _resize = new();
+    private int _active;
+    private int _executing;
     private int _queued;
 
     public DevicePool(string device, IReadOnlyList<SessionReplica> replicas, TimeProvider time, ILogger logger, Action<BatchExecution>? onExecuted = null)
@@ -26,12 +30,13 @@ public sealed class DevicePool : IBatchExecutor
         }
 
         Device = device;
-        Replicas = replicas.Count;
+        LoadedReplicas = replicas.Count;
         MaxBatchRows = replicas[0].MaxBatchRows;
         _time = time;
         _logger = logger;
         _onExecuted = onExecuted;
-        _idle = replicas.Count;
+        _active = replicas.Count;
+        _slots = new SemaphoreSlim(replicas.Count);
         foreach (var replica in replicas)
         {
             _workers.Add(Task.Run(() => WorkAsync(replica)));
@@ -40,18 +45,55 @@ public sealed class DevicePool : IBatchExecutor
 
     public string Device { get; }
 
-    public int Replicas { get; }
+    /// <summary>Sessions created and warmed at start: the most that can be active.</summary>
+    public int LoadedReplicas { get; }
 
     public int MaxBatchRows { get; }
 
-    /// <summary>Replicas not executing a batch, less batches already waiting for one.</summary>
-    public int FreeReplicas => Volatile.Read(ref _idle) - Volatile.Read(ref _queued);
+    /// <summary>Replicas allowed to execute at once.</summary>
+    public int Replicas => Volatile.Read(ref _active);
+
+    /// <summary>Batches waiting for a replica.</summary>
+    public int QueuedBatches => Volatile.Read(ref _queued);
+
+    /// <summary>Active replicas neither executing nor already promised a queued batch.</summary>
+    public int FreeReplicas => Replicas - Volatile.Read(ref _executing) - Volatile.Read(ref _queued);
 
     /// <summary>Raised on a worker thread each time a replica finishes a batch.</summary>
     public event Action? ReplicaIdle;
 
-    /// <summary>Queues the slices as one batch; completes when every slice's scores are written.</summary>
-    public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows)
+    /// <summary>Sets how many replicas may execute at once, clamped to [1, <see cref="LoadedReplicas"/>]; returns the new count.</summary>
+    public int SetActiveReplicas(int replicas)
+    {
+        lock (_resize)
+        {
+            var target = Math.Clamp(replicas, 1, LoadedReplicas);
+            var delta = target - _active;
+            if (delta > 0)
+            {
+                _slots.Release(delta);
+            }
+            else
+            {
+                // Park slots: each taken slot keeps one worker from starting another batch.
+                for (var i = 0; i < -delta; i++)
+                {
+                    _ = _slots.WaitAsync();
+                }
+            }
+
+            Volatile.Write(ref _active, target);
+            ReplicaIdle?.Invoke();
+            return target;
+        }
+    }
+
+    /// <summary>
+    /// Queues the slices as one batch; completes when every slice's scores are written. A batch
+    /// whose <paramref name="cancellationToken"/> fires is abandoned: if it has not started it never
+    /// runs, and if it is running its scores are not written back.
+    /// </summary>
+    public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows, CancellationToken cancellationToken = default)
     {
         var batch = new QueuedBatch(slices, rows, _time.GetTimestamp());
         Interlocked.Increment(ref _queued);
@@ -61,36 +103,36 @@ public sealed class DevicePool : IBatchExecutor
             return Task.FromException<BatchExecution>(new ObjectDisposedException(nameof(DevicePool)));
         }
 
+        if (cancellationToken.CanBeCanceled)
+        {
+            batch.Registration = cancellationToken.Register(() => batch.Abandon(cancellationToken));
+        }
+
         return batch.Completion.Task;
     }
 
     private async Task WorkAsync(SessionReplica replica)
     {
-        await foreach (var batch in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            await _slots.WaitAsync().ConfigureAwait(false);
+            if (!reader.TryRead(out var batch))
+            {
+                _slots.Release();
+                continue;
+            }
+
             Interlocked.Decrement(ref _queued);
-            Interlocked.Decrement(ref _idle);
-            var started = _time.GetTimestamp();
+            Interlocked.Increment(ref _executing);
             try
             {
-                replica.Execute(batch.Slices);
-                var finished = _time.GetTimestamp();
-                var execution = new BatchExecution(
-                    Device,
-                    batch.Rows,
-                    _time.GetElapsedTime(batch.EnqueuedTimestamp, started),
-                    _time.GetElapsedTime(started, finished));
-                _onExecuted?.Invoke(execution);
-                batch.Completion.TrySetResult(execution);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogError(ex, "Batch of {Rows} rows failed on {Device}", batch.Rows, Device);
-                batch.Completion.TrySetException(ex);
+                Run(replica, batch);
             }
             finally
             {
-                Interlocked.Increment(ref _idle);
+                Interlocked.Decrement(ref _executing);
+                _slots.Release();
             }
 
             ReplicaIdle?.Invoke();
@@ -99,14 +141,69 @@ public sealed class DevicePool : IBatchExecutor
         replica.Dispose();
     }
 
+    private void Run(SessionReplica replica, QueuedBatch batch)
+    {
+        if (!batch.TryStart())
+        {
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        try
+        {
+            replica.Execute(batch.Slices, batch.TryClaimScatter);
+            var finished = _time.GetTimestamp();
+            var execution = new BatchExecution(
+                Device,
+                batch.Rows,
+                _time.GetElapsedTime(batch.EnqueuedTimestamp, started),
+                _time.GetElapsedTime(started, finished));
+            _onExecuted?.Invoke(execution);
+            batch.Completion.TrySetResult(execution);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Batch of {Rows} rows failed on {Device}", batch.Rows, Device);
+            batch.Completion.TrySetException(ex);
+        }
+        finally
+        {
+            batch.Registration.Dispose();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+
+        // Free every worker, even those behind parked slots, so each sees the queue complete.
+        _slots.Release(LoadedReplicas);
         await Task.WhenAll(_workers).ConfigureAwait(false);
     }
 
-    private sealed record QueuedBatch(IReadOnlyList<RowSlice> Slices, int Rows, long EnqueuedTimestamp)
+    private sealed class QueuedBatch(IReadOnlyList<RowSlice> slices, int rows, long enqueuedTimestamp)
     {
+        private const int Pending = 0, Running = 1, Abandoned = 2, Scattering = 3;
+        private int _state;
+
+        public IReadOnlyList<RowSlice> Slices { get; } = slices;
+        public int Rows { get; } = rows;
+        public long EnqueuedTimestamp { get; } = enqueuedTimestamp;
+        public CancellationTokenRegistration Registration { get; set; }
         public TaskCompletionSource<BatchExecution> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Pending) == Pending;
+
+        /// <summary>True when the scores may still be written back (the batch was not abandoned meanwhile).</summary>
+        public bool TryClaimScatter() => Interlocked.CompareExchange(ref _state, Scattering, Running) == Running;
+
+        public void Abandon(CancellationToken token)
+        {
+            if (Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending
+                || Interlocked.CompareExchange(ref _state, Abandoned, Running) == Running)
+            {
+                Completion.TrySetCanceled(token);
+            }
+        }
     }
 }

@@ -15,5 +15,5 @@ public interface IBatchExecutor : IAsyncDisposable
     event Action? ReplicaIdle;
 
     /// <summary>Executes the slices as one batch; completes once every slice's scores are written.</summary>
-    Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows);
+    Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows, CancellationToken cancellationToken = default);
 }

@@ -52,8 +52,11 @@ public sealed class SessionReplica : IDisposable
 
     public string Device { get; }
 
-    /// <summary>Runs the slices as one batch and writes each slice's scores to its destination.</summary>
-    public void Execute(IReadOnlyList<RowSlice> slices)
+    /// <summary>
+    /// Runs the slices as one batch and writes each slice's scores to its destination, unless
+    /// <paramref name="mayScatter"/> says the batch was abandoned meanwhile.
+    /// </summary>
+    public void Execute(IReadOnlyList<RowSlice> slices, Func<bool>? mayScatter = null)
     {
         var rows = 0;
         for (var s = 0; s < slices.Count; s++)
@@ -81,6 +84,10 @@ public sealed class SessionReplica : IDisposable
         }
 
         Run(rows);
+        if (mayScatter is not null && !mayScatter())
+        {
+            return;
+        }
 
         var offset = 0;
         for (var s = 0; s < slices.Count; s++)

@@ -100,7 +100,7 @@ internal sealed class ModelRepositoryLoader(
         var scheduler = new BatchScheduler(pool, new BatchSettings(batching), cost, time, new ModelBatchObserver(metrics, spec.Name));
         metrics.ModelReady.WithLabels(spec.Name, version).Set(1);
         _logger.LogInformation("Loaded {Model} v{Version} from {Path}: {Replicas} CPU replicas x {Threads} threads, {Mode} batching, target {Target} rows, max {Rows} rows", spec.Name, version, modelPath, replicaCount, threads, batching.Mode, batching.TargetBatchRows, maxBatchRows);
-        return new ServedModelVersion(spec, version, modelPath, scheduler) { Ready = true };
+        return new ServedModelVersion(spec, version, modelPath, scheduler, [pool]) { Ready = true };
     }
 
     private void WarmUp(SessionReplica replica, BatchCostModel cost)

@@ -1,14 +1,18 @@
 using Serving.Batching;
+using Serving.Execution;
 
 namespace Serving.Models;
 
-/// <summary>One loaded version of a model: its spec and the scheduler that gets its rows scored.</summary>
-public sealed class ServedModelVersion(ModelSpec spec, string version, string modelPath, IRowScheduler scheduler)
+/// <summary>One loaded version of a model: its spec, the batcher that gets its rows scored, and its device pools.</summary>
+public sealed class ServedModelVersion(ModelSpec spec, string version, string modelPath, BatchScheduler scheduler, IReadOnlyList<DevicePool> pools)
 {
     public ModelSpec Spec { get; } = spec;
     public string Version { get; } = version;
     public string ModelPath { get; } = modelPath;
-    public IRowScheduler Scheduler { get; } = scheduler;
+    public BatchScheduler Scheduler { get; } = scheduler;
+
+    /// <summary>The device pools the version runs on (CPU always; GPU when available).</summary>
+    public IReadOnlyList<DevicePool> Pools { get; } = pools;
 
     /// <summary>True once every session of this version has run its warm-up batches.</summary>
     public bool Ready { get; set; }

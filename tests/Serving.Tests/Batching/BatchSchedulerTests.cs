@@ -131,7 +131,7 @@ public class BatchSchedulerTests
 
         public void RaiseIdle() => ReplicaIdle?.Invoke();
 
-        public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows)
+        public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows, CancellationToken cancellationToken = default)
         {
             BatchesStarted++;
             Busy++;
