@@ -16,7 +16,9 @@ public class HealthTests(ServerFixture server)
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+        var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        Assert.Contains(body.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "criteo-deepfm");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
+using Serving.Execution;
 using Serving.Features;
 using Serving.Hosting;
 using Serving.Models;
@@ -37,7 +38,7 @@ internal sealed class RankingGrpcService(
             var code = ex.Reason == RejectionReasons.Draining ? StatusCode.Unavailable : StatusCode.ResourceExhausted;
             throw new RpcException(new Status(code, $"{ex.Reason}: {ex.Message}"), new Metadata { { "reason", ex.Reason } });
         }
-        catch (ScoringDeadlineExceededException ex)
+        catch (Exception ex) when (ex is ScoringDeadlineExceededException or BatchDeadlineExceededException)
         {
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, ex.Message));
         }

@@ -84,7 +84,7 @@ public sealed class BatchScheduler : IRowScheduler
         {
             return await task.Completion.ConfigureAwait(false);
         }
-        catch (ScoringDeadlineExceededException)
+        catch (Exception ex) when (ex is ScoringDeadlineExceededException or BatchDeadlineExceededException)
         {
             _observer.DeadlineExceeded();
             throw;

@@ -54,7 +54,7 @@ internal sealed class ScoringTask
             _executing++;
         }
 
-        return new RowSlice(Rows, slice.FirstRow, slice.RowCount, Scores.AsMemory(slice.FirstRow, slice.RowCount), this);
+        return new RowSlice(Rows, slice.FirstRow, slice.RowCount, Scores.AsMemory(slice.FirstRow, slice.RowCount), Deadline, this);
     }
 
     public void SliceCompleted(BatchExecution batch)

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.ML.OnnxRuntime;
-using Serving.Batching;
 using Serving.Execution;
 using Serving.Models;
 using Serving.Telemetry;
@@ -18,6 +16,7 @@ internal sealed class ModelRepositoryLoader(
     ModelRepository repository,
     IOptions<ServingOptions> options,
     ServingMetrics metrics,
+    GpuAvailability gpuAvailability,
     TimeProvider time,
     ILoggerFactory loggerFactory) : IHostedService
 {
@@ -65,59 +64,8 @@ internal sealed class ModelRepositoryLoader(
             throw new ModelConfigException(configPath, $"'defaultVersion' {defaultVersion} has no folder with a {ModelFolder.ModelFileName} (found: {string.Join(", ", versions)})");
         }
 
-        var served = versions.Select(v => LoadVersion(spec, v, Path.Combine(folder, v, ModelFolder.ModelFileName))).ToList();
+        var builder = new ModelVersionBuilder(options.Value, metrics, gpuAvailability, time, _logger);
+        var served = versions.Select(v => builder.Build(spec, v, Path.Combine(folder, v, ModelFolder.ModelFileName))).ToList();
         return new ServedModel(spec.Name, served, defaultVersion);
-    }
-
-    private ServedModelVersion LoadVersion(ModelSpec spec, string version, string modelPath)
-    {
-        var cpu = options.Value.Devices.Cpu;
-        var replicaCount = spec.Devices.Cpu?.Replicas ?? cpu.Replicas;
-        var threads = spec.Devices.Cpu?.IntraOpThreads ?? cpu.IntraOpThreads;
-        var batching = BatchingOverrides.Apply(options.Value.Batching, spec.Batching, spec.ConfigPath);
-        var maxBatchRows = batching.MaxBatchRows;
-        var cost = new BatchCostModel();
-        var replicas = new List<SessionReplica>(replicaCount);
-        for (var r = 0; r < replicaCount; r++)
-        {
-            InferenceSession session;
-            try
-            {
-                session = CpuSessionFactory.Create(modelPath, threads);
-            }
-            catch (OnnxRuntimeException ex)
-            {
-                throw new ModelConfigException(modelPath, $"cannot be loaded by ONNX Runtime: {ex.Message}", ex);
-            }
-
-            var signature = OnnxSignature.Verify(session, spec, modelPath);
-            var replica = new SessionReplica(session, spec, signature, maxBatchRows, "cpu");
-            WarmUp(replica, cost);
-            replicas.Add(replica);
-        }
-
-        var pool = new DevicePool("cpu", replicas, time, _logger, batch => metrics.RecordBatch(spec.Name, batch));
-        var scheduler = new BatchScheduler(pool, new BatchSettings(batching), cost, time, new ModelBatchObserver(metrics, spec.Name));
-        metrics.ModelReady.WithLabels(spec.Name, version).Set(1);
-        _logger.LogInformation("Loaded {Model} v{Version} from {Path}: {Replicas} CPU replicas x {Threads} threads, {Mode} batching, target {Target} rows, max {Rows} rows", spec.Name, version, modelPath, replicaCount, threads, batching.Mode, batching.TargetBatchRows, maxBatchRows);
-        return new ServedModelVersion(spec, version, modelPath, scheduler, [pool]) { Ready = true };
-    }
-
-    private void WarmUp(SessionReplica replica, BatchCostModel cost)
-    {
-        // Run every batch shape class the server will use, so the first real request pays no
-        // first-run cost; the timed second pass seeds the cost model.
-        for (var pass = 0; pass < 2; pass++)
-        {
-            for (var rows = 1; rows <= replica.MaxBatchRows; rows = rows < replica.MaxBatchRows ? Math.Min(rows * 4, replica.MaxBatchRows) : rows + 1)
-            {
-                var started = time.GetTimestamp();
-                replica.Run(rows);
-                if (pass == 1)
-                {
-                    cost.Observe(rows, time.GetElapsedTime(started));
-                }
-            }
-        }
     }
 }

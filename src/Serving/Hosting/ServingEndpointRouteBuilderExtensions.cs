@@ -17,7 +17,11 @@ public static class ServingEndpointRouteBuilderExtensions
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadinessHealthCheck.Tag) });
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(ReadinessHealthCheck.Tag),
+            ResponseWriter = ReadinessResponseWriter.WriteAsync,
+        });
         var metrics = endpoints.ServiceProvider.GetRequiredService<ServingMetrics>();
         endpoints.MapMetrics("/metrics", metrics.Registry);
         return endpoints;

@@ -23,11 +23,15 @@ public static class ServingServiceCollectionExtensions
             .Validate(o => o.Batching.MaxQueuedRows >= o.MaxCandidatesPerRequest, "Serving:Batching:MaxQueuedRows must be >= Serving:MaxCandidatesPerRequest")
             .Validate(o => o.Devices.Cpu.Replicas >= 1, "Serving:Devices:Cpu:Replicas must be >= 1")
             .Validate(o => o.Devices.Cpu.IntraOpThreads >= 1, "Serving:Devices:Cpu:IntraOpThreads must be >= 1")
+            .Validate(o => o.Devices.Gpu.ReplicasPerDevice >= 1 && o.Devices.Gpu.DeviceIds.Length >= 1, "Serving:Devices:Gpu needs ReplicasPerDevice >= 1 and at least one DeviceIds entry")
+            .Validate(o => o.Devices.Gpu.Chaos.FaultRate is >= 0 and <= 1 && o.Devices.Gpu.Chaos.LatencyRate is >= 0 and <= 1, "Serving:Devices:Gpu:Chaos rates must be in [0, 1]")
+            .Validate(o => o.Devices.Gpu.Resilience.FailureRatio is > 0 and <= 1 && o.Devices.Gpu.Resilience.MinimumThroughput >= 2, "Serving:Devices:Gpu:Resilience needs FailureRatio in (0, 1] and MinimumThroughput >= 2")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServingMetrics>();
         services.TryAddSingleton<ModelRepository>();
+        services.TryAddSingleton<Execution.GpuAvailability>();
         services.TryAddSingleton<DrainState>();
         services.AddOptions<DrainOptions>()
             .Bind(configuration.GetSection($"{ServingOptions.SectionName}:Drain"))

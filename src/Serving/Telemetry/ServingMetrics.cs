@@ -37,6 +37,9 @@ public sealed class ServingMetrics
         DeadlineExceeded = factory.CreateCounter("serving_deadline_exceeded_total", "Requests answered DEADLINE_EXCEEDED.", "model");
         QueuedRows = factory.CreateGauge("serving_queued_rows", "Rows waiting in the batcher.", "model");
         ModelReady = factory.CreateGauge("serving_model_ready", "1 when the model version is loaded and warmed.", "model", "version");
+        Fallbacks = factory.CreateCounter("serving_fallbacks_total", "Batches run on CPU instead of the GPU, by reason.", "model", "reason");
+        DeviceState = factory.CreateGauge("serving_device_state", "1 when the model's pool on the device is serving, 0 when unavailable.", "model", "device");
+        CircuitState = factory.CreateGauge("serving_circuit_state", "GPU circuit breaker: 0 closed, 1 half-open, 2 open.", "model", "device");
     }
 
     public CollectorRegistry Registry { get; }
@@ -50,6 +53,9 @@ public sealed class ServingMetrics
     public Counter DeadlineExceeded { get; }
     public Gauge QueuedRows { get; }
     public Gauge ModelReady { get; }
+    public Counter Fallbacks { get; }
+    public Gauge DeviceState { get; }
+    public Gauge CircuitState { get; }
 
     /// <summary>Records one executed batch.</summary>
     public void RecordBatch(string model, Execution.BatchExecution batch)

@@ -1,0 +1,46 @@
+namespace Serving.Allocation;
+
+/// <summary>
+/// What one model's traffic looked like over a window: end-to-end latency quantiles of the answered
+/// requests (from the <c>serving_request_duration_seconds</c> histogram, as Prometheus'
+/// <c>histogram_quantile</c> computes them), rates, and how busy the replicas were.
+/// </summary>
+/// <param name="Window">The span the figures cover.</param>
+/// <param name="P99">99th percentile; null when no request was answered in the window.</param>
+/// <param name="P50">Median; null when no request was answered in the window.</param>
+/// <param name="Count">Requests answered in the window.</param>
+/// <param name="RequestRate">Requests answered per second.</param>
+/// <param name="RowRate">Candidate rows answered per second.</param>
+/// <param name="MissRate">Requests per second refused (rejections) or answered DEADLINE_EXCEEDED.</param>
+/// <param name="BusyReplicaSeconds">Replica-seconds spent computing per second, summed over devices (2.0 = two replicas busy all the time).</param>
+/// <param name="FleetWide">True when the figures cover every pod (Prometheus), false for this pod alone.</param>
+public sealed record LatencySnapshot(
+    TimeSpan Window,
+    TimeSpan? P99,
+    TimeSpan? P50,
+    double Count,
+    double RequestRate,
+    double RowRate,
+    double MissRate,
+    double BusyReplicaSeconds,
+    bool FleetWide)
+{
+    /// <summary>An empty window: no traffic.</summary>
+    public static LatencySnapshot Empty(TimeSpan window, bool fleetWide) => new(window, null, null, 0, 0, 0, 0, 0, fleetWide);
+
+    /// <summary>Share of the requests that were refused or missed their deadline.</summary>
+    public double MissRatio => RequestRate + MissRate > 0 ? MissRate / (RequestRate + MissRate) : 0;
+}
+
+/// <summary>Reads the latest window of latency and load figures for the served models.</summary>
+public interface ILatencySource
+{
+    /// <summary><c>InProcess</c> or <c>Prometheus</c>, for logs and <c>/v1/allocator</c>.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// One snapshot per model asked for (an empty one for a model without traffic). Throws when
+    /// the source cannot be read (the controller then skips the step).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, LatencySnapshot>> ReadAsync(IReadOnlyCollection<string> models, CancellationToken cancellationToken);
+}

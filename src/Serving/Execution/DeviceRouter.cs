@@ -1,0 +1,246 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Fallback;
+using Polly.Simmy;
+using Polly.Timeout;
+using Serving.Batching;
+
+namespace Serving.Execution;
+
+/// <summary>
+/// Picks the device for each batch: the GPU pool while its predicted completion fits the batch's
+/// earliest deadline and its circuit is closed; the CPU pool when the GPU is absent, its circuit
+/// is open, its queue would make the batch miss, or the batch is small enough that CPU is cheaper.
+/// GPU batches run through a Polly pipeline (timeout, circuit breaker, optional chaos) whose
+/// fallback re-runs a failed batch on CPU while its deadline allows, so callers see no error.
+/// </summary>
+public sealed class DeviceRouter : IBatchExecutor
+{
+    private readonly DevicePool _cpu;
+    private readonly DevicePool _gpu;
+    private readonly BatchCostModel _cpuCost;
+    private readonly BatchCostModel _gpuCost;
+    private readonly GpuPoolOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IDeviceObserver _observer;
+    private readonly CircuitBreakerStateProvider _circuit = new();
+    private readonly ResiliencePipeline<BatchExecution> _pipeline;
+
+    public DeviceRouter(DevicePool cpu, DevicePool gpu, BatchCostModel cpuCost, BatchCostModel gpuCost, GpuPoolOptions options, TimeProvider time, IDeviceObserver? observer = null)
+    {
+        _cpu = cpu;
+        _gpu = gpu;
+        _cpuCost = cpuCost;
+        _gpuCost = gpuCost;
+        _options = options;
+        _time = time;
+        _observer = observer ?? IDeviceObserver.None;
+        _pipeline = BuildPipeline();
+        _cpu.ReplicaIdle += RaiseIdle;
+        _gpu.ReplicaIdle += RaiseIdle;
+    }
+
+    public string Device => "gpu+cpu";
+
+    public CircuitState Circuit => _circuit.CircuitState;
+
+    public int Replicas => _cpu.Replicas + (GpuUsable ? _gpu.Replicas : 0);
+
+    public int FreeReplicas => Math.Max(0, _cpu.FreeReplicas) + (GpuUsable ? Math.Max(0, _gpu.FreeReplicas) : 0);
+
+    public event Action? ReplicaIdle;
+
+    private bool GpuUsable => _circuit.CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
+
+    public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows, CancellationToken cancellationToken = default)
+    {
+        var deadline = EarliestDeadline(slices);
+        var (device, reason) = Choose(rows, deadline);
+        if (device == _cpu)
+        {
+            if (reason is not null)
+            {
+                _observer.Fallback(reason);
+            }
+
+            return _cpu.ExecuteAsync(slices, rows, cancellationToken);
+        }
+
+        return RunOnGpuAsync(slices, rows, deadline, cancellationToken);
+    }
+
+    /// <summary>The device for a batch, and the fallback reason when the GPU was passed over.</summary>
+    internal (DevicePool Device, string? Reason) Choose(int rows, DateTimeOffset deadline)
+    {
+        if (!GpuUsable)
+        {
+            return (_cpu, FallbackReasons.CircuitOpen);
+        }
+
+        var cpuFree = _cpu.FreeReplicas > 0;
+        if (cpuFree && IsSmall(rows))
+        {
+            return (_cpu, null);
+        }
+
+        var now = _time.GetUtcNow();
+        var gpuWait = _gpu.FreeReplicas > 0
+            ? TimeSpan.Zero
+            : (_gpu.QueuedBatches + 1) * _gpuCost.Predict(rows) / Math.Max(1, _gpu.Replicas);
+        if (now + gpuWait + _gpuCost.Predict(rows) <= deadline || !cpuFree)
+        {
+            return (_gpu, null);
+        }
+
+        return (_cpu, FallbackReasons.GpuBusy);
+    }
+
+    private bool IsSmall(int rows) => _options.SmallBatchCpuRows > 0
+        ? rows <= _options.SmallBatchCpuRows
+        : _cpuCost.Predict(rows) < _gpuCost.Predict(rows);
+
+    private async Task<BatchExecution> RunOnGpuAsync(IReadOnlyList<RowSlice> slices, int rows, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            context.Properties.Set(BatchKey, new GpuBatch(slices, rows, deadline));
+            return await _pipeline.ExecuteAsync(
+                static async (ctx, state) =>
+                {
+                    var batch = ctx.Properties.GetValue(BatchKey, default!);
+                    return await state._gpu.ExecuteAsync(batch.Slices, batch.Rows, ctx.CancellationToken).ConfigureAwait(false);
+                },
+                context,
+                this).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private ResiliencePipeline<BatchExecution> BuildPipeline()
+    {
+        var resilience = _options.Resilience;
+        var builder = new ResiliencePipelineBuilder<BatchExecution> { TimeProvider = _time };
+
+        // Outermost: any GPU failure (fault, timeout, open circuit) re-runs the batch on CPU while its deadline allows.
+        builder.AddFallback(new FallbackStrategyOptions<BatchExecution>
+        {
+            ShouldHandle = new PredicateBuilder<BatchExecution>().Handle<Exception>(ex => ex is not OperationCanceledException || ex is TimeoutRejectedException),
+            FallbackAction = args => RunOnCpuAfterFailureAsync(args.Context, args.Outcome.Exception),
+        });
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<BatchExecution>
+        {
+            FailureRatio = resilience.FailureRatio,
+            MinimumThroughput = resilience.MinimumThroughput,
+            SamplingDuration = resilience.SamplingDuration,
+            BreakDuration = resilience.BreakDuration,
+            StateProvider = _circuit,
+            ShouldHandle = new PredicateBuilder<BatchExecution>().Handle<Exception>(ex => ex is not OperationCanceledException || ex is TimeoutRejectedException),
+            OnOpened = _ => Changed(CircuitState.Open),
+            OnHalfOpened = _ => Changed(CircuitState.HalfOpen),
+            OnClosed = _ => Changed(CircuitState.Closed),
+        });
+        builder.AddTimeout(resilience.BatchTimeout);
+
+        // Chaos strategies run inside the timeout, so injected latency counts against it like a slow GPU.
+        var chaos = _options.Chaos;
+        if (chaos.LatencyRate > 0)
+        {
+            builder.AddChaosLatency(chaos.LatencyRate, chaos.Latency);
+        }
+
+        if (chaos.FaultRate > 0)
+        {
+            builder.AddChaosFault(chaos.FaultRate, () => new InjectedGpuFaultException());
+        }
+
+        return builder.Build();
+    }
+
+    private ValueTask Changed(CircuitState state)
+    {
+        _observer.CircuitChanged(state);
+        RaiseIdle();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask<Outcome<BatchExecution>> RunOnCpuAfterFailureAsync(ResilienceContext context, Exception? error)
+    {
+        var batch = context.Properties.GetValue(BatchKey, default!);
+        var reason = error switch
+        {
+            BrokenCircuitException => FallbackReasons.CircuitOpen,
+            TimeoutRejectedException => FallbackReasons.Timeout,
+            _ => FallbackReasons.Fault,
+        };
+        if (_time.GetUtcNow() + _cpuCost.Predict(batch.Rows) > batch.Deadline)
+        {
+            return Outcome.FromException<BatchExecution>(new BatchDeadlineExceededException($"the GPU batch failed ({reason}) and no budget is left to re-run it on CPU", error));
+        }
+
+        _observer.Fallback(reason);
+        var execution = await _cpu.ExecuteAsync(batch.Slices, batch.Rows).ConfigureAwait(false);
+        return Outcome.FromResult(execution);
+    }
+
+    private static DateTimeOffset EarliestDeadline(IReadOnlyList<RowSlice> slices)
+    {
+        var earliest = DateTimeOffset.MaxValue;
+        foreach (var slice in slices)
+        {
+            earliest = slice.Deadline < earliest ? slice.Deadline : earliest;
+        }
+
+        return earliest;
+    }
+
+    private void RaiseIdle() => ReplicaIdle?.Invoke();
+
+    public async ValueTask DisposeAsync()
+    {
+        _cpu.ReplicaIdle -= RaiseIdle;
+        _gpu.ReplicaIdle -= RaiseIdle;
+        await _gpu.DisposeAsync().ConfigureAwait(false);
+        await _cpu.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static readonly ResiliencePropertyKey<GpuBatch> BatchKey = new("serving.gpu-batch");
+
+    private sealed record GpuBatch(IReadOnlyList<RowSlice> Slices, int Rows, DateTimeOffset Deadline);
+}
+
+/// <summary>Why a batch ran on CPU instead of the GPU (the <c>reason</c> label of <c>serving_fallbacks_total</c>).</summary>
+public static class FallbackReasons
+{
+    public const string CircuitOpen = "circuit_open";
+    public const string Timeout = "timeout";
+    public const string Fault = "fault";
+    public const string GpuBusy = "gpu_busy";
+}
+
+/// <summary>A fault injected by the chaos strategy on the accelerator pool (tests and game days only).</summary>
+public sealed class InjectedGpuFaultException() : Exception("injected GPU fault (chaos testing)");
+
+/// <summary>What the router reports as it works; the host wires it to metrics.</summary>
+public interface IDeviceObserver
+{
+    static IDeviceObserver None { get; } = new NoObserver();
+
+    void Fallback(string reason);
+
+    void CircuitChanged(CircuitState state);
+
+    private sealed class NoObserver : IDeviceObserver
+    {
+        public void Fallback(string reason)
+        {
+        }
+
+        public void CircuitChanged(CircuitState state)
+        {
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Serving.Models;
+
+namespace Serving.Hosting;
+
+/// <summary>Writes /readyz as JSON: the overall status and, per model version, each device's state and why.</summary>
+internal static class ReadinessResponseWriter
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        var repository = context.RequestServices.GetRequiredService<ModelRepository>();
+        var body = new
+        {
+            status = report.Status.ToString(),
+            detail = report.Entries.Values.Select(e => e.Description).FirstOrDefault(),
+            models = repository.Models.SelectMany(m => m.Versions.Select(v => new
+            {
+                model = m.Name,
+                version = v.Version,
+                ready = v.Ready,
+                devices = v.Devices.Select(d => new { device = d.Device, available = d.Available, detail = d.Detail }),
+            })),
+        };
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+}
