@@ -40,6 +40,8 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
             ["Serving:ModelRepositoryPath"] = TestRepository(),
             ["Serving:Devices:Cpu:Replicas"] = "2",
+            // Most tests need no accelerator; the GPU tests turn it (or its stand-in) on.
+            ["Serving:Devices:Gpu:Enabled"] = "false",
         };
         foreach (var (key, value) in Settings)
         {

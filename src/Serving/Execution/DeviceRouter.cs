@@ -2,6 +2,8 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Fallback;
 using Polly.Simmy;
+using Polly.Simmy.Fault;
+using Polly.Simmy.Latency;
 using Polly.Timeout;
 using Serving.Batching;
 
@@ -72,15 +74,17 @@ public sealed class DeviceRouter : IBatchExecutor
     /// <summary>The device for a batch, and the fallback reason when the GPU was passed over.</summary>
     internal (DevicePool Device, string? Reason) Choose(int rows, DateTimeOffset deadline)
     {
-        if (!GpuUsable)
-        {
-            return (_cpu, FallbackReasons.CircuitOpen);
-        }
-
         var cpuFree = _cpu.FreeReplicas > 0;
         if (cpuFree && IsSmall(rows))
         {
             return (_cpu, null);
+        }
+
+        if (!GpuUsable)
+        {
+            // Through the pipeline all the same: the breaker rejects at once (and the fallback runs the
+            // batch on CPU) until the break has passed, then lets this batch through as the half-open probe.
+            return (_gpu, null);
         }
 
         var now = _time.GetUtcNow();
@@ -145,16 +149,25 @@ public sealed class DeviceRouter : IBatchExecutor
         });
         builder.AddTimeout(resilience.BatchTimeout);
 
-        // Chaos strategies run inside the timeout, so injected latency counts against it like a slow GPU.
+        // Chaos strategies run inside the timeout, so injected latency counts against it like a slow
+        // GPU. They exist only when configured; their rates are read live, so a test can end an outage.
         var chaos = _options.Chaos;
         if (chaos.LatencyRate > 0)
         {
-            builder.AddChaosLatency(chaos.LatencyRate, chaos.Latency);
+            builder.AddChaosLatency(new ChaosLatencyStrategyOptions
+            {
+                InjectionRateGenerator = _ => ValueTask.FromResult(chaos.LatencyRate),
+                LatencyGenerator = _ => ValueTask.FromResult(chaos.Latency),
+            });
         }
 
         if (chaos.FaultRate > 0)
         {
-            builder.AddChaosFault(chaos.FaultRate, () => new InjectedGpuFaultException());
+            builder.AddChaosFault(new ChaosFaultStrategyOptions
+            {
+                InjectionRateGenerator = _ => ValueTask.FromResult(chaos.FaultRate),
+                FaultGenerator = _ => ValueTask.FromResult<Exception?>(new InjectedGpuFaultException()),
+            });
         }
 
         return builder.Build();

@@ -1,0 +1,56 @@
+using Serving.LoadTest.Dispatch;
+using Serving.LoadTest.Reporting;
+using Serving.LoadTest.Requests;
+using Serving.LoadTest.Transport;
+
+namespace Serving.LoadTest;
+
+/// <summary>Runs one load test in-process: the entry point behind <c>run</c>, and for integration tests.</summary>
+public static class LoadRunner
+{
+    /// <summary>
+    /// Builds the request pool, optionally warms up, runs the schedule open-loop against the target and
+    /// returns the summary. When <see cref="LoadOptions.OutputDirectory"/> is set, also writes summary.json,
+    /// timeseries.json, latency.png and throughput.png there. Cancelling stops sending and returns the
+    /// partial summary (<see cref="RunSummary.Cancelled"/>).
+    /// </summary>
+    public static Task<RunSummary> RunAsync(LoadOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(options, TimeProvider.System, Console.Error, cancellationToken);
+
+    internal static async Task<RunSummary> RunAsync(
+        LoadOptions options, TimeProvider time, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        options.Validate();
+        var workload = WorkloadBuilder.Build(options);
+        if (!options.Quiet)
+        {
+            foreach (var note in workload.Notes)
+            {
+                await log.WriteLineAsync("note: " + note).ConfigureAwait(false);
+            }
+        }
+
+        using var transport = TransportFactory.Create(options);
+        var sender = new PooledRequestSender(workload.Pool, transport);
+        var report = await RunWithSenderAsync(options, workload, sender, time, log, cancellationToken).ConfigureAwait(false);
+        return report.Summary;
+    }
+
+    /// <summary>Warm-up, measured run and output files over an already prepared workload and sender.</summary>
+    internal static async Task<RunReport> RunWithSenderAsync(
+        LoadOptions options, Workload workload, IRequestSender sender, TimeProvider time, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        await RunSession.WarmUpAsync(options, sender, time, cancellationToken).ConfigureAwait(false);
+        var progress = options.Quiet ? null : new RunSession.ProgressTarget(log, Overwrite: ReferenceEquals(log, Console.Error) && !Console.IsErrorRedirected);
+        var report = await RunSession.ExecuteAsync(options, workload, sender, time, progress, cancellationToken).ConfigureAwait(false);
+        if (options.OutputDirectory is { } directory)
+        {
+            ReportWriter.Write(directory, report);
+        }
+
+        return report;
+    }
+}

@@ -1,0 +1,97 @@
+using Serving.LoadTest.Arrivals;
+using Serving.LoadTest.Dispatch;
+using Serving.LoadTest.Recording;
+using Serving.LoadTest.Reporting;
+using Serving.LoadTest.Requests;
+
+namespace Serving.LoadTest;
+
+/// <summary>One measured run over a prepared workload and sender: arrivals → dispatcher → recorder → report.</summary>
+internal static class RunSession
+{
+    /// <summary>Where progress goes: null for none.</summary>
+    internal sealed record ProgressTarget(TextWriter Writer, bool Overwrite, string Label = "");
+
+    public static async Task<RunReport> ExecuteAsync(
+        LoadOptions options,
+        Workload workload,
+        IRequestSender sender,
+        TimeProvider time,
+        ProgressTarget? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(time);
+
+        var arrivals = new ArrivalCounter(ArrivalGenerator.IntendedSendTimes(
+            options.Schedule, options.Arrivals, options.Duration, options.MaxRequests, options.Seed));
+        var recorder = new RunRecorder();
+        var dispatcher = new OpenLoopDispatcher(time, options.MaxInFlight);
+        var startedAt = time.GetUtcNow();
+
+        DispatchResult result;
+        using (progress is null ? null : new ProgressDisplay(time, progress.Writer, recorder, () => dispatcher.InFlight, progress.Overwrite, progress.Label))
+        {
+            result = await dispatcher.RunAsync(arrivals, sender, recorder, options.DrainTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The offered window is the whole duration unless the request cap or a cancel cut it short.
+        var window = result.Cancelled || arrivals.Count >= options.MaxRequests ? arrivals.Last : options.Duration;
+        var facts = new RunFacts(
+            startedAt,
+            options.Transport == Transport.TransportKind.Rest ? "rest" : "grpc",
+            options.Target.ToString(),
+            options.Model,
+            options.ModelVersion,
+            options.Schedule.Describe(),
+            options.Arrivals == ArrivalProcess.Poisson ? "poisson" : "uniform",
+            options.Seed,
+            options.Candidates.Describe(),
+            workload.Pool.MeanCandidates,
+            workload.Source,
+            window,
+            options.SloMs ?? workload.ModelSloMs,
+            result.Sent,
+            result.Abandoned,
+            result.Cancelled);
+        return SummaryBuilder.Build(recorder.Snapshot(), facts);
+    }
+
+    /// <summary>Unrecorded traffic at the schedule's starting rate, to open connections and warm both sides.</summary>
+    public static async Task WarmUpAsync(LoadOptions options, IRequestSender sender, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Warmup <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var rate = options.Schedule.RateAt(TimeSpan.Zero);
+        var schedule = new SteadySchedule(rate > 0 ? rate : options.Schedule.PeakRatePerSecond);
+        var arrivals = ArrivalGenerator.IntendedSendTimes(schedule, options.Arrivals, options.Warmup, options.MaxRequests, options.Seed ^ 0x5eed);
+        var dispatcher = new OpenLoopDispatcher(time, options.MaxInFlight);
+        await dispatcher.RunAsync(arrivals, sender, new RunRecorder(), options.DrainTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Passes arrivals through while counting them and keeping the last one.</summary>
+    private sealed class ArrivalCounter(IEnumerable<TimeSpan> inner) : IEnumerable<TimeSpan>
+    {
+        public long Count { get; private set; }
+
+        public TimeSpan Last { get; private set; }
+
+        public IEnumerator<TimeSpan> GetEnumerator()
+        {
+            foreach (var arrival in inner)
+            {
+                Count++;
+                Last = arrival;
+                yield return arrival;
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
