@@ -165,6 +165,24 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
         return batch;
     }
 
+    /// <summary>The earliest deadline among queued rows (when they would expire); null when nothing waits.</summary>
+    public DateTimeOffset? EarliestDeadline()
+    {
+        DateTimeOffset? earliest = null;
+        foreach (var list in (LinkedList<PendingSlice>[])[_normal, _bestEffort])
+        {
+            foreach (var slice in list)
+            {
+                if (earliest is null || slice.Task.Deadline < earliest)
+                {
+                    earliest = slice.Task.Deadline;
+                }
+            }
+        }
+
+        return earliest;
+    }
+
     /// <summary>When the queue's head batch must leave even if nothing else happens; null when nothing waits.</summary>
     public DateTimeOffset? NextDecisionTime()
     {

@@ -20,6 +20,9 @@ public sealed class BatchScheduler : IRowScheduler
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private readonly Task _stopped;
+    /// <summary>Shortest timer wait, so a decision time already due can never spin the loop.</summary>
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(0.1);
+
     private int _disposed;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -161,7 +164,14 @@ public sealed class BatchScheduler : IRowScheduler
                 busy++;
             }
 
-            next = _queue.NextDecisionTime();
+            // With a replica free, wake when the head batch must leave; with none, a free replica
+            // wakes the loop, and the timer only has to expire rows whose deadline passes meanwhile.
+            next = free > 0 ? _queue.NextDecisionTime() : _queue.EarliestDeadline();
+            if (next <= now && batches.Count == 0)
+            {
+                next = now + MinimumWait;
+            }
+
             _observer.QueuedRows(_queue.QueuedRows);
         }
 
