@@ -13,6 +13,18 @@ fi
 if ! command -v unzip >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip) >/dev/null 2>&1 || true
 fi
+# The allocator integration tests start Debian's prometheus binary. When it cannot be installed
+# they fail (never skip) with the command that installs it.
+if [ -z "${PROMETHEUS_BIN:-}" ] && [ ! -x /usr/bin/prometheus ] && ! command -v prometheus >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian's prometheus (the allocator integration tests run a real one)"
+    if ! (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus) >artifacts/apt-prometheus.log 2>&1; then
+      echo "could not install prometheus (artifacts/apt-prometheus.log); the Prometheus tests will fail. Install it with: apt-get update && apt-get install -y prometheus" >&2
+    fi
+  else
+    echo "prometheus is missing and this is not root; the Prometheus tests will fail. Install it with: sudo apt-get update && sudo apt-get install -y prometheus" >&2
+  fi
+fi
 
 passed=0
 failed=0

@@ -42,6 +42,8 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Serving:Devices:Cpu:Replicas"] = "2",
             // Most tests need no accelerator; the GPU tests turn it (or its stand-in) on.
             ["Serving:Devices:Gpu:Enabled"] = "false",
+            // The controller would retune batching and replicas under the tests' feet; its own tests turn it on.
+            ["Serving:Allocator:Enabled"] = "false",
         };
         foreach (var (key, value) in Settings)
         {

@@ -32,6 +32,24 @@ public sealed record LatencySnapshot(
     public double MissRatio => RequestRate + MissRate > 0 ? MissRate / (RequestRate + MissRate) : 0;
 }
 
+/// <summary>
+/// This pod's own load over a window, all models together: what sets the capacity of one pod,
+/// whatever source the latency comes from.
+/// </summary>
+/// <param name="Window">The span the figures cover.</param>
+/// <param name="CpuSecondsPerSecond">Process CPU time per second (1.0 = one core busy).</param>
+/// <param name="RowRate">Rows answered per second, all models.</param>
+/// <param name="Count">Requests answered, all models.</param>
+/// <param name="Cores">Cores the process may use.</param>
+public sealed record PodLoad(TimeSpan Window, double CpuSecondsPerSecond, double RowRate, double Count, int Cores)
+{
+    /// <summary>Share of the pod's cores in use.</summary>
+    public double CpuRatio => Cores > 0 ? CpuSecondsPerSecond / Cores : 0;
+
+    /// <summary>CPU time per answered row, everything included (API, features, batching, compute); null without traffic.</summary>
+    public double? CpuSecondsPerRow => RowRate > 0 && CpuSecondsPerSecond > 0 ? CpuSecondsPerSecond / RowRate : null;
+}
+
 /// <summary>Reads the latest window of latency and load figures for the served models.</summary>
 public interface ILatencySource
 {

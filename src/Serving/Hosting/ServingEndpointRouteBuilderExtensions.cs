@@ -24,6 +24,7 @@ public static class ServingEndpointRouteBuilderExtensions
         });
         var metrics = endpoints.ServiceProvider.GetRequiredService<ServingMetrics>();
         endpoints.MapMetrics("/metrics", metrics.Registry);
+        endpoints.MapAllocator();
         return endpoints;
     }
 }

@@ -38,6 +38,7 @@ public static class ServingServiceCollectionExtensions
             .Validate(o => o.Timeout >= TimeSpan.Zero, "Serving:Drain:Timeout must be >= 0");
         services.AddHostedService<ModelRepositoryLoader>();
         services.AddHostedService<DrainService>();
+        services.AddAllocator(configuration);
 
         // The host must not cut the drain short: give it the drain timeout and a margin to stop.
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>

@@ -1,0 +1,469 @@
+using Serving.Allocation;
+using Serving.Batching;
+
+namespace Serving.Tests.Allocation;
+
+/// <summary>The controller's decisions against simulated latency curves, one control interval at a time on a fake clock.</summary>
+public class AllocatorPolicyTests
+{
+    private static readonly TimeSpan Target = TimeSpan.FromMilliseconds(8);
+    private static readonly TimeSpan LowWater = TimeSpan.FromMilliseconds(6);
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1024)]
+    public void Converges_to_the_best_batch_size_for_a_latency_curve_within_a_bounded_number_of_intervals(int start)
+    {
+        // p99 grows with the batch (a row waits for a batch in progress, then its own): 1 ms + 20 µs per row.
+        var sim = new SimulatedServer(new AllocatorOptions())
+        {
+            TargetBatchRows = start,
+            PerRowCost = TimeSpan.FromMicroseconds(5),
+            FixedCost = TimeSpan.FromMilliseconds(0.2),
+            Curve = s => (TimeSpan.FromMilliseconds(1) + (TimeSpan.FromMicroseconds(20) * s.TargetBatchRows), 0.5),
+        };
+
+        // The controller's operating point is the hysteresis band: batch sizes whose p99 lies between
+        // the low-water mark (6 ms) and the target (8 ms), here 250-350 rows. Coming from below it
+        // stops within a step of the band's bottom; from above, inside it.
+        var bandLow = Enumerable.Range(1, 1024).First(rows => sim.P99At(rows) >= LowWater);
+        var bandHigh = Enumerable.Range(1, 1024).Last(rows => sim.P99At(rows) <= Target);
+        var trace = new List<int>();
+        var converged = -1;
+        for (var interval = 1; interval <= 60; interval++)
+        {
+            sim.Step();
+            trace.Add(sim.TargetBatchRows);
+            if (converged < 0 && sim.TargetBatchRows >= bandLow - sim.Options.BatchRowsStep && sim.TargetBatchRows <= bandHigh)
+            {
+                converged = interval;
+            }
+        }
+
+        Assert.True(converged is >= 1 and <= 20, $"converged at interval {converged}: {string.Join(" ", trace)}");
+        Assert.InRange(sim.TargetBatchRows, bandLow - sim.Options.BatchRowsStep, bandHigh);
+        Assert.True(sim.P99At(sim.TargetBatchRows) <= Target, $"p99 at the final {sim.TargetBatchRows} rows: {sim.P99At(sim.TargetBatchRows).TotalMilliseconds} ms");
+        Assert.All(sim.Plans.TakeLast(20), plan => Assert.Empty(plan.Decisions));
+    }
+
+    [Fact]
+    public void Under_overload_with_small_batches_grows_the_batch_for_capacity_instead_of_shrinking_it()
+    {
+        // 60k rows/s: 16-row batches cannot keep up (p99 five times the SLO, every replica busy).
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 60_000, TargetBatchRows = 16 };
+
+        var first = sim.Step();
+
+        var rows = Assert.Single(first.Decisions, d => d.Knob == Knobs.TargetBatchRows);
+        Assert.Equal(AllocatorDecision.Up, rows.Direction);
+        Assert.Contains("overloaded", rows.Reason, StringComparison.Ordinal);
+        sim.Run(30);
+        Assert.True(sim.P99At(sim.TargetBatchRows) <= Target, $"p99 {sim.P99At(sim.TargetBatchRows).TotalMilliseconds} ms at {sim.TargetBatchRows} rows");
+    }
+
+    [Fact]
+    public void Backs_off_within_one_interval_when_p99_exceeds_the_slo()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 20_000, TargetBatchRows = 128 };
+        sim.Run(40);
+        var rowsBefore = sim.TargetBatchRows;
+        var delayBefore = sim.MaxQueueDelay;
+
+        // The device slows down (another tenant, thermal throttling): every batch takes 3x as long,
+        // and the cost model has learned it.
+        sim.FixedCost *= 3;
+        sim.PerRowCost *= 3;
+        var plan = sim.Step();
+
+        // At once: the cost model says the batch no longer fits the budget, and p99 is over the SLO.
+        var rows = Assert.Single(plan.Decisions, d => d.Knob == Knobs.TargetBatchRows);
+        Assert.Equal(AllocatorDecision.Down, rows.Direction);
+        Assert.True(sim.TargetBatchRows <= rowsBefore * sim.Options.ViolationDecreaseFactor, $"{rowsBefore} -> {sim.TargetBatchRows}");
+        Assert.True(sim.MaxQueueDelay <= delayBefore);
+        Assert.NotNull(rows.Inputs.P99Ms);
+        Assert.True(rows.Inputs.P99Ms > rows.Inputs.SloMs);
+    }
+
+    [Fact]
+    public void Backs_off_when_too_many_requests_are_refused_or_late_even_if_the_answered_ones_were_fast()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 5_000, TargetBatchRows = 256 };
+        sim.Curve = s => (TimeSpan.FromMilliseconds(3), 0.3);
+        var measured = sim.Measure()!;
+        sim.Time.Advance(sim.Options.Interval);
+
+        var plan = sim.Policy.Decide(new ModelObservation
+        {
+            Model = SimulatedServer.Model,
+            Now = sim.Time.GetUtcNow(),
+            Slo = sim.Slo,
+            MaxBatchRows = 1024,
+            TargetBatchRows = 256,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
+            Devices = [new DeviceReplicas("cpu", 2, 2)],
+            PredictCompute = sim.Cost,
+            Measurement = measured with { MissRate = measured.RequestRate * 0.05 },
+        });
+
+        var rows = Assert.Single(plan.Decisions, d => d.Knob == Knobs.TargetBatchRows);
+        Assert.Equal(AllocatorDecision.Down, rows.Direction);
+        Assert.Contains("refused or late", rows.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Holds_steady_under_steady_load_with_noisy_measurements()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions(), seed: 7) { OfferedRows = 30_000, TargetBatchRows = 64, Noise = 0.05 };
+        sim.Run(60);
+
+        // Ten more minutes at the same load: longer than every cooldown and ceiling memory.
+        var decisions = sim.Run(300);
+
+        Assert.Empty(decisions);
+        Assert.True(sim.P99At(sim.TargetBatchRows) <= Target);
+    }
+
+    [Fact]
+    public void Does_not_shrink_batches_when_batch_compute_cannot_explain_the_excess()
+    {
+        // p99 at 30 ms against a 10 ms SLO while a 256-row batch computes in 1 ms and the replicas
+        // are 10% busy: the time goes elsewhere (CPU queueing, the request path). Halving the batch
+        // would win back about 0.6 ms of a 22 ms excess, and cost throughput.
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 10_000, TargetBatchRows = 256, PerRowCost = TimeSpan.FromMicroseconds(2) };
+        sim.Curve = s => (TimeSpan.FromMilliseconds(30), 0.2);
+
+        var decisions = sim.Run(10);
+
+        Assert.DoesNotContain(decisions, d => d.Knob == Knobs.TargetBatchRows);
+        Assert.Contains(decisions, d => d.Knob == Knobs.MaxQueueDelay && d.Direction == AllocatorDecision.Down);
+        Assert.Equal(256, sim.TargetBatchRows);
+    }
+
+    [Fact]
+    public void Does_not_act_on_a_window_with_too_few_requests()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions { MinSamples = 1000 }) { OfferedRows = 2_000, TargetBatchRows = 64 };
+        sim.Curve = s => (TimeSpan.FromMilliseconds(30), 0.1);
+
+        var decisions = sim.Run(5);
+
+        Assert.DoesNotContain(decisions, d => d.Knob is Knobs.TargetBatchRows or Knobs.MaxQueueDelay);
+    }
+
+    [Fact]
+    public void Holds_every_unpinned_knob_while_the_latency_source_is_down()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 60_000, TargetBatchRows = 16, SourceDown = true };
+
+        var decisions = sim.Run(30);
+
+        Assert.Empty(decisions);
+        Assert.Equal(16, sim.TargetBatchRows);
+        Assert.True(double.IsNaN(sim.Plans[^1].DesiredReplicas));
+    }
+
+    [Fact]
+    public void Keeps_every_knob_within_its_bounds()
+    {
+        var options = new AllocatorOptions
+        {
+            MinBatchRows = 24,
+            MaxBatchRows = 200,
+            MinQueueDelay = TimeSpan.FromMilliseconds(0.2),
+            MaxQueueDelay = TimeSpan.FromMilliseconds(1.5),
+            MinReplicas = 2,
+            MaxReplicas = 3,
+        };
+
+        // Light load and a cheap model: everything wants to grow.
+        var light = new SimulatedServer(options) { OfferedRows = 5_000, TargetBatchRows = 64, PerRowCost = TimeSpan.FromMicroseconds(1) };
+        light.Replicas["cpu"] = (2, 4);
+        light.Run(200);
+        Assert.Equal(200, light.TargetBatchRows);
+        Assert.Equal(TimeSpan.FromMilliseconds(1.5), light.MaxQueueDelay);
+        Assert.Equal(2, light.Replicas["cpu"].Active);
+
+        // A slow device where even the smallest batch misses: batch rows and delay want to shrink.
+        var slow = new SimulatedServer(options)
+        {
+            OfferedRows = 20_000,
+            TargetBatchRows = 64,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
+            FixedCost = TimeSpan.FromMilliseconds(0.05),
+            PerRowCost = TimeSpan.FromMicroseconds(200),
+        };
+        slow.Curve = s => ((2 * s.Cost(s.TargetBatchRows)) + TimeSpan.FromMilliseconds(5), 0.3 * s.ActiveReplicas);
+        slow.Run(200);
+        Assert.Equal(24, slow.TargetBatchRows);
+        Assert.Equal(TimeSpan.FromMilliseconds(0.2), slow.MaxQueueDelay);
+
+        // Saturated: replicas want to grow.
+        var heavy = new SimulatedServer(options) { OfferedRows = 20_000, TargetBatchRows = 64 };
+        heavy.Replicas["cpu"] = (2, 4);
+        heavy.Curve = s => (TimeSpan.FromMilliseconds(40), 0.95 * s.ActiveReplicas);
+        heavy.Run(200);
+        Assert.Equal(3, heavy.Replicas["cpu"].Active);
+        Assert.InRange(heavy.TargetBatchRows, 24, 200);
+
+        // Settings that start outside the bounds are brought inside at once.
+        var outside = new SimulatedServer(options) { TargetBatchRows = 512, MaxQueueDelay = TimeSpan.FromMilliseconds(5) };
+        outside.Replicas["cpu"] = (1, 4);
+        var plan = outside.Step();
+        Assert.Equal(200, outside.TargetBatchRows);
+        Assert.Equal(TimeSpan.FromMilliseconds(1.5), outside.MaxQueueDelay);
+        Assert.Equal(2, outside.Replicas["cpu"].Active);
+        Assert.All(plan.Decisions, d => Assert.Contains("outside the bounds", d.Reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Keeps_the_batch_within_what_the_cost_model_says_fits_the_target()
+    {
+        // 2 x compute(B) must fit the 8 ms target: with 0.5 ms + 10 µs/row, B <= 350.
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 100, TargetBatchRows = 900 };
+
+        var plan = sim.Step();
+
+        Assert.Equal(350, plan.BatchRowsCeiling);
+        Assert.Equal(350, sim.TargetBatchRows);
+        Assert.Contains(plan.Decisions, d => d.Knob == Knobs.TargetBatchRows && d.Reason.StartsWith("cost model", StringComparison.Ordinal));
+        sim.Run(100);
+        Assert.All(sim.Plans, p => Assert.True(p.TargetBatchRows <= 350));
+        Assert.True(sim.MaxQueueDelay + (2 * sim.Cost(sim.TargetBatchRows)) <= Target + TimeSpan.FromMilliseconds(0.1));
+    }
+
+    [Fact]
+    public void A_pinned_knob_is_set_once_and_never_moved()
+    {
+        var options = new AllocatorOptions();
+        options.Models[SimulatedServer.Model] = new ModelAllocatorOptions
+        {
+            TargetBatchRows = 100,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(3),
+            Replicas = { ["cpu"] = 1 },
+        };
+        var sim = new SimulatedServer(options) { OfferedRows = 60_000, TargetBatchRows = 16 };
+
+        var first = sim.Step();
+        Assert.Equal(3, first.Decisions.Count);
+        Assert.All(first.Decisions, d => Assert.StartsWith("pinned by Serving:Allocator:Models:sim:", d.Reason, StringComparison.Ordinal));
+
+        // Overloaded and far above the SLO for minutes: nothing pinned moves.
+        var later = sim.Run(100);
+        Assert.Empty(later);
+        Assert.Equal(100, sim.TargetBatchRows);
+        Assert.Equal(TimeSpan.FromMilliseconds(3), sim.MaxQueueDelay);
+        Assert.Equal(1, sim.Replicas["cpu"].Active);
+    }
+
+    [Fact]
+    public void Pinning_one_knob_leaves_the_others_controlled()
+    {
+        var options = new AllocatorOptions();
+        options.Models[SimulatedServer.Model] = new ModelAllocatorOptions { TargetBatchRows = 64 };
+        var sim = new SimulatedServer(options) { OfferedRows = 2_000, TargetBatchRows = 64, MaxQueueDelay = TimeSpan.FromMilliseconds(0.5) };
+
+        var decisions = sim.Run(40);
+
+        Assert.Equal(64, sim.TargetBatchRows);
+        Assert.Contains(decisions, d => d.Knob == Knobs.MaxQueueDelay && d.Direction == AllocatorDecision.Up);
+    }
+
+    [Fact]
+    public void A_model_opted_out_keeps_its_settings_but_still_gets_fleet_signals()
+    {
+        var options = new AllocatorOptions();
+        options.Models[SimulatedServer.Model] = new ModelAllocatorOptions { Enabled = false };
+        var sim = new SimulatedServer(options) { OfferedRows = 60_000, TargetBatchRows = 16 };
+
+        var decisions = sim.Run(20);
+
+        Assert.Empty(decisions);
+        Assert.Equal(16, sim.TargetBatchRows);
+        Assert.True(sim.Plans[^1].DesiredReplicas > 1);
+        Assert.True(sim.Plans[^1].HeadroomRatio < 0);
+    }
+
+    [Fact]
+    public void Batch_rows_and_delay_hold_in_mode_none()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 2_000, TargetBatchRows = 64, Mode = BatchingMode.None };
+
+        var decisions = sim.Run(30);
+
+        Assert.DoesNotContain(decisions, d => d.Knob is Knobs.TargetBatchRows or Knobs.MaxQueueDelay);
+    }
+
+    [Fact]
+    public void Replicas_follow_throughput_up_and_are_removed_only_after_staying_idle()
+    {
+        var options = new AllocatorOptions();
+        var sim = new SimulatedServer(options) { OfferedRows = 4_000, TargetBatchRows = 128 };
+        sim.Replicas["cpu"] = (1, 4);
+        sim.Curve = s => (TimeSpan.FromMilliseconds(4), s.OfferedRows / 10_000); // one replica-second per 10k rows
+
+        // 4k rows/s: 0.4 replicas busy out of 1 active. Nothing to add, nothing to remove.
+        Assert.DoesNotContain(sim.Run(20), d => d.Knob == Knobs.Replicas("cpu"));
+
+        // Throughput rises to 25k rows/s: 2.5 replicas' worth. Replicas are added one at a time, each after the cooldown.
+        sim.OfferedRows = 25_000;
+        var up = sim.Run(40).Where(d => d.Knob == Knobs.Replicas("cpu")).ToList();
+        Assert.All(up, d => Assert.Equal(AllocatorDecision.Up, d.Direction));
+        Assert.Equal(4, sim.Replicas["cpu"].Active);
+        for (var i = 1; i < up.Count; i++)
+        {
+            Assert.True(up[i].At - up[i - 1].At >= options.ReplicaCooldown);
+        }
+
+        // Load falls to 2k rows/s: idle. Nothing is removed before the idle hold, then one at a time.
+        sim.OfferedRows = 2_000;
+        var idleStart = sim.Time.GetUtcNow();
+        var down = sim.Run(100).Where(d => d.Knob == Knobs.Replicas("cpu")).ToList();
+        Assert.NotEmpty(down);
+        Assert.All(down, d => Assert.Equal(AllocatorDecision.Down, d.Direction));
+        Assert.True(down[0].At - idleStart >= options.ReplicaIdleHold);
+        Assert.Equal(1, sim.Replicas["cpu"].Active);
+
+        // And at steady load they stay put.
+        Assert.DoesNotContain(sim.Run(100), d => d.Knob == Knobs.Replicas("cpu"));
+    }
+
+    [Fact]
+    public void An_added_replica_that_raises_neither_throughput_nor_p99_is_removed_and_not_retried_at_that_load()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 10_000, TargetBatchRows = 128 };
+        sim.Replicas["cpu"] = (1, 2);
+
+        // Two replicas on one core: the second adds contention, not throughput.
+        sim.Curve = s => (TimeSpan.FromMilliseconds(s.ActiveReplicas == 1 ? 7 : 9.5), s.ActiveReplicas * 0.9);
+
+        var decisions = sim.Run(60).Where(d => d.Knob == Knobs.Replicas("cpu")).ToList();
+
+        Assert.Equal(2, decisions.Count);
+        Assert.Equal(AllocatorDecision.Up, decisions[0].Direction);
+        Assert.Equal(AllocatorDecision.Down, decisions[1].Direction);
+        Assert.Contains("raised neither throughput", decisions[1].Reason, StringComparison.Ordinal);
+        Assert.Equal(1, sim.Replicas["cpu"].Active);
+    }
+
+    [Fact]
+    public void Replicas_grow_on_the_first_device_and_shrink_on_the_last()
+    {
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 4_000, TargetBatchRows = 128 };
+        sim.Replicas.Clear();
+        sim.Replicas["gpu"] = (1, 2);
+        sim.Replicas["cpu"] = (2, 2);
+        sim.Curve = s => (TimeSpan.FromMilliseconds(4), s.OfferedRows / 10_000);
+
+        sim.OfferedRows = 27_000; // 2.7 of 3 active: 90% busy
+        var up = sim.Run(6).First(d => d.Knob.StartsWith("replicas_", StringComparison.Ordinal));
+        Assert.Equal(Knobs.Replicas("gpu"), up.Knob);
+
+        sim.OfferedRows = 500;
+        var down = sim.Run(60).First(d => d.Knob.StartsWith("replicas_", StringComparison.Ordinal));
+        Assert.Equal(Knobs.Replicas("cpu"), down.Knob);
+    }
+
+    [Fact]
+    public void Desired_replicas_is_the_fleet_row_rate_over_what_one_pod_answers_at_the_target_utilisation()
+    {
+        var options = new AllocatorOptions { FleetPods = 3, TargetUtilization = 0.5 };
+        var policy = new AllocatorPolicy(options);
+        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var window = TimeSpan.FromSeconds(2);
+
+        // This pod: 6,000 rows/s for 0.6 s of CPU per second on 2 cores (100 µs per row, everything
+        // included), and 0.3 replica-seconds of compute per second on 2 replicas.
+        var pod = new PodLoad(window, CpuSecondsPerSecond: 0.6, RowRate: 6000, Count: 100, Cores: 2);
+        var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(4), TimeSpan.FromMilliseconds(2), 100, 50, 6000, 0, 0.3, FleetWide: false);
+        ModelObservation Observe(LatencySnapshot m, LatencySnapshot? l = null, PodLoad? p = null) => new()
+        {
+            Model = "m",
+            Now = now,
+            Slo = TimeSpan.FromMilliseconds(10),
+            MaxBatchRows = 1024,
+            TargetBatchRows = 256,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
+            Devices = [new DeviceReplicas("cpu", 2, 2)],
+            PredictCompute = rows => TimeSpan.FromMilliseconds(0.5 + (0.01 * rows)),
+            Measurement = m,
+            Local = l,
+            Pod = p,
+        };
+
+        // One pod answers 2 cores x 50% / 100 µs = 10,000 rows/s (its replicas alone would allow
+        // 2 x 50% x 6,000 / 0.3 = 20,000): the CPU bound is the lower. Three pods like this one
+        // offer 18,000 rows/s: 1.8 pods' worth.
+        var inProcess = policy.Decide(Observe(local, p: pod));
+        Assert.Equal(10_000, inProcess.PodCapacityRows!.Value, 6);
+        Assert.Equal(1.8, inProcess.DesiredReplicas, 6);
+        Assert.Equal(1 - (4.0 / 10), inProcess.HeadroomRatio, 6);
+
+        // Prometheus already sums the fleet (and its p99 is the fleet's); the capacity is still this pod's.
+        var fleet = new LatencySnapshot(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(12), TimeSpan.FromMilliseconds(2), 1500, 150, 18_000, 0, 0.9, FleetWide: true);
+        var fromPrometheus = policy.Decide(Observe(fleet, local, pod));
+        Assert.Equal(1.8, fromPrometheus.DesiredReplicas, 6);
+        Assert.Equal(-0.2, fromPrometheus.HeadroomRatio, 6);
+        Assert.Equal(0.15, fromPrometheus.BusyRatio, 6); // this pod's replicas, not the fleet's
+
+        // Refused requests are load too: a tenth refused asks for a tenth more.
+        var shedding = policy.Decide(Observe(fleet with { RequestRate = 135, MissRate = 15 }, local, pod));
+        Assert.Equal(1.8 * (150.0 / 135), shedding.DesiredReplicas, 6);
+
+        // No traffic: nothing needed, all the headroom.
+        var idle = policy.Decide(Observe(LatencySnapshot.Empty(window, fleetWide: false)));
+        Assert.Equal(0, idle.DesiredReplicas);
+        Assert.Equal(1, idle.HeadroomRatio);
+    }
+
+    [Fact]
+    public void The_pod_capacity_estimate_is_smoothed_across_windows()
+    {
+        var policy = new AllocatorPolicy(new AllocatorOptions { TargetUtilization = 0.5 });
+        var window = TimeSpan.FromSeconds(2);
+        var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(4), null, 100, 50, 6000, 0, 0.3, FleetWide: false);
+        double? Capacity(double cpu) => policy.Decide(new ModelObservation
+        {
+            Model = "m",
+            Now = DateTimeOffset.UnixEpoch,
+            Slo = TimeSpan.FromMilliseconds(10),
+            MaxBatchRows = 1024,
+            TargetBatchRows = 256,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
+            Devices = [new DeviceReplicas("cpu", 2, 2)],
+            PredictCompute = rows => TimeSpan.FromMilliseconds(0.5 + (0.01 * rows)),
+            Measurement = local,
+            Pod = new PodLoad(window, cpu, 6000, 100, 2),
+        }).PodCapacityRows;
+
+        Assert.Equal(10_000, Capacity(0.6)!.Value, 6);
+        Assert.Equal((0.7 * 10_000) + (0.3 * 5_000), Capacity(1.2)!.Value, 6);
+    }
+
+    [Fact]
+    public void A_cpu_bound_pod_counts_as_overloaded_but_grows_the_batch_only_as_far_as_compute_matters()
+    {
+        var policy = new AllocatorPolicy(new AllocatorOptions());
+        var window = TimeSpan.FromSeconds(2);
+
+        // p99 over the SLO, replicas 10% busy, the CPU 95% busy: compute is a twentieth of the CPU
+        // per row, so larger batches would save next to nothing; shrinking them would not help either.
+        var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(30), null, 200, 100, 10_000, 0, 0.2, FleetWide: false);
+        var plan = policy.Decide(new ModelObservation
+        {
+            Model = "m",
+            Now = DateTimeOffset.UnixEpoch,
+            Slo = TimeSpan.FromMilliseconds(10),
+            MaxBatchRows = 1024,
+            TargetBatchRows = 64,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
+            Devices = [new DeviceReplicas("cpu", 2, 2)],
+            PredictCompute = rows => TimeSpan.FromMilliseconds(0.5 + (0.01 * rows)),
+            Measurement = local,
+            Pod = new PodLoad(window, CpuSecondsPerSecond: 1.9, RowRate: 10_000, Count: 200, Cores: 2),
+        });
+
+        Assert.DoesNotContain(plan.Decisions, d => d.Knob == Knobs.TargetBatchRows);
+        Assert.Contains(plan.Decisions, d => d.Knob == Knobs.MaxQueueDelay && d.Direction == AllocatorDecision.Down);
+        Assert.True(plan.DesiredReplicas > 1, $"desired {plan.DesiredReplicas}");
+    }
+}
