@@ -142,10 +142,12 @@ public sealed class BatchScheduler : IRowScheduler
     {
         List<ScoringTask> expired;
         var batches = new List<(List<RowSlice> Slices, int Rows)>();
+        DateTimeOffset dispatchedAt;
         DateTimeOffset? next;
         lock (_lock)
         {
             var now = _time.GetUtcNow();
+            dispatchedAt = now;
             expired = _queue.RemoveExpired(now);
             var free = _executor.FreeReplicas;
             var busy = _executor.Replicas - free;
@@ -182,13 +184,13 @@ public sealed class BatchScheduler : IRowScheduler
 
         foreach (var (slices, rows) in batches)
         {
-            _ = RunAsync(slices, rows);
+            _ = RunAsync(slices, rows, dispatchedAt);
         }
 
         return next;
     }
 
-    private async Task RunAsync(List<RowSlice> slices, int rows)
+    private async Task RunAsync(List<RowSlice> slices, int rows, DateTimeOffset dispatchedAt)
     {
         try
         {
@@ -196,7 +198,11 @@ public sealed class BatchScheduler : IRowScheduler
             _cost.Observe(rows, execution.Compute);
             foreach (var slice in slices)
             {
-                OwnerOf(slice).SliceCompleted(execution);
+                // A row's queue time: waiting in this batcher, then for a replica on the device.
+                var owner = OwnerOf(slice);
+                var queued = dispatchedAt - owner.EnqueuedAt + execution.QueueWait;
+                _observer.SliceQueued(execution.Device, queued);
+                owner.SliceCompleted(execution with { QueueWait = queued });
             }
         }
         catch (Exception ex)
@@ -247,8 +253,15 @@ public interface IBatchObserver
 
     void QueuedRows(int rows);
 
+    /// <summary>A slice's rows started computing on <paramref name="device"/> after waiting <paramref name="queued"/>.</summary>
+    void SliceQueued(string device, TimeSpan queued);
+
     private sealed class NoObserver : IBatchObserver
     {
+        public void SliceQueued(string device, TimeSpan queued)
+        {
+        }
+
         public void Rejected(string reason)
         {
         }

@@ -14,4 +14,6 @@ internal sealed class ModelBatchObserver(ServingMetrics metrics, string model) :
     public void DeadlineExceeded() => _deadlineExceeded.Inc();
 
     public void QueuedRows(int rows) => _queuedRows.Set(rows);
+
+    public void SliceQueued(string device, TimeSpan queued) => metrics.QueueDuration.WithLabels(model, device).Observe(queued.TotalSeconds);
 }

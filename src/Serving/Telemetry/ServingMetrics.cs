@@ -25,7 +25,7 @@ public sealed class ServingMetrics
         Requests = factory.CreateCounter("serving_requests_total", "Rank requests by model, version and final gRPC status.", "model", "version", "status");
         RequestDuration = factory.CreateHistogram("serving_request_duration_seconds", "Server-side end-to-end duration of Rank calls.",
             new HistogramConfiguration { LabelNames = ["model"], Buckets = LatencyBucketsSeconds });
-        QueueDuration = factory.CreateHistogram("serving_queue_duration_seconds", "Time rows waited before their batch started computing.",
+        QueueDuration = factory.CreateHistogram("serving_queue_duration_seconds", "Time a request's rows waited before computing: in the batcher, then for a replica (per slice).",
             new HistogramConfiguration { LabelNames = ["model", "device"], Buckets = LatencyBucketsSeconds });
         ComputeDuration = factory.CreateHistogram("serving_compute_duration_seconds", "Model execution time per batch.",
             new HistogramConfiguration { LabelNames = ["model", "device"], Buckets = LatencyBucketsSeconds });
@@ -57,10 +57,9 @@ public sealed class ServingMetrics
     public Gauge DeviceState { get; }
     public Gauge CircuitState { get; }
 
-    /// <summary>Records one executed batch.</summary>
+    /// <summary>Records one executed batch (queue time is recorded per slice by the batcher).</summary>
     public void RecordBatch(string model, Execution.BatchExecution batch)
     {
-        QueueDuration.WithLabels(model, batch.Device).Observe(batch.QueueWait.TotalSeconds);
         ComputeDuration.WithLabels(model, batch.Device).Observe(batch.Compute.TotalSeconds);
         BatchRows.WithLabels(model, batch.Device).Observe(batch.BatchRows);
     }

@@ -83,6 +83,7 @@ public class BatchSchedulerTests
 
         var result = await task;
         Assert.Equal(new[] { 0f, 1f, 2f, 3f }, result.Scores);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), result.QueueWait);
     }
 
     private BatchScheduler NewScheduler(ManualExecutor executor, BatchingMode mode, int target, double maxDelayMs = 2)
