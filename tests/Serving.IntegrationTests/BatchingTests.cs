@@ -4,19 +4,14 @@ using Serving.Contracts.Ranking.V1;
 namespace Serving.IntegrationTests;
 
 /// <summary>A server whose batcher waits long enough that concurrent small requests must share batches.</summary>
-public sealed class StaticBatchingServer : IAsyncLifetime
+public sealed class StaticBatchingServer : ConfiguredServer
 {
-    public ServerFixture Server { get; } = new();
-
-    public Task InitializeAsync()
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => new Dictionary<string, string?>
     {
-        Server.Settings["Serving:Batching:Mode"] = "Static";
-        Server.Settings["Serving:Batching:TargetBatchRows"] = "40";
-        Server.Settings["Serving:Batching:MaxQueueDelay"] = "00:00:00.300";
-        return Server.InitializeAsync();
-    }
-
-    public Task DisposeAsync() => Server.DisposeAsync();
+        ["Serving:Batching:Mode"] = "Static",
+        ["Serving:Batching:TargetBatchRows"] = "40",
+        ["Serving:Batching:MaxQueueDelay"] = "00:00:00.300",
+    };
 }
 
 public class BatchingTests(StaticBatchingServer fixture) : IClassFixture<StaticBatchingServer>

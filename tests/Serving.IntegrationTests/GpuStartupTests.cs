@@ -4,17 +4,12 @@ using Serving.Contracts.Ranking.V1;
 namespace Serving.IntegrationTests;
 
 /// <summary>A server asked for a GPU on this GPU-less machine: it says why not and serves on CPU.</summary>
-public sealed class GpuRequestedServer : IAsyncLifetime
+public sealed class GpuRequestedServer : ConfiguredServer
 {
-    public ServerFixture Server { get; } = new();
-
-    public Task InitializeAsync()
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => new Dictionary<string, string?>
     {
-        Server.Settings["Serving:Devices:Gpu:Enabled"] = "true";
-        return Server.InitializeAsync();
-    }
-
-    public Task DisposeAsync() => Server.DisposeAsync();
+        ["Serving:Devices:Gpu:Enabled"] = "true",
+    };
 }
 
 public class GpuStartupTests(GpuRequestedServer fixture) : IClassFixture<GpuRequestedServer>
@@ -39,21 +34,16 @@ public class GpuStartupTests(GpuRequestedServer fixture) : IClassFixture<GpuRequ
 }
 
 /// <summary>A server whose accelerator pool is the CPU stand-in, failing half its batches.</summary>
-public sealed class FaultyStandInServer : IAsyncLifetime
+public sealed class FaultyStandInServer : ConfiguredServer
 {
-    public ServerFixture Server { get; } = new();
-
-    public Task InitializeAsync()
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => new Dictionary<string, string?>
     {
-        Server.Settings["Serving:Devices:Gpu:Enabled"] = "true";
-        Server.Settings["Serving:Devices:Gpu:StandIn"] = "true";
-        Server.Settings["Serving:Devices:Gpu:SmallBatchCpuRows"] = "1";
-        Server.Settings["Serving:Devices:Gpu:Chaos:FaultRate"] = "0.5";
-        Server.Settings["Serving:Devices:Gpu:Resilience:MinimumThroughput"] = "1000";
-        return Server.InitializeAsync();
-    }
-
-    public Task DisposeAsync() => Server.DisposeAsync();
+        ["Serving:Devices:Gpu:Enabled"] = "true",
+        ["Serving:Devices:Gpu:StandIn"] = "true",
+        ["Serving:Devices:Gpu:SmallBatchCpuRows"] = "1",
+        ["Serving:Devices:Gpu:Chaos:FaultRate"] = "0.5",
+        ["Serving:Devices:Gpu:Resilience:MinimumThroughput"] = "1000",
+    };
 }
 
 public class GpuChaosTests(FaultyStandInServer fixture) : IClassFixture<FaultyStandInServer>

@@ -112,6 +112,26 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 }
 
+/// <summary>A class fixture owning a server with its own settings (layered over <see cref="ServerFixture"/>'s).</summary>
+public abstract class ConfiguredServer : IAsyncLifetime
+{
+    public ServerFixture Server { get; } = new();
+
+    protected abstract IEnumerable<KeyValuePair<string, string?>> Settings { get; }
+
+    public Task InitializeAsync()
+    {
+        foreach (var (key, value) in Settings)
+        {
+            Server.Settings[key] = value;
+        }
+
+        return Server.InitializeAsync();
+    }
+
+    public Task DisposeAsync() => Server.DisposeAsync();
+}
+
 [CollectionDefinition(Name)]
 public sealed class SharedServer : ICollectionFixture<ServerFixture>
 {

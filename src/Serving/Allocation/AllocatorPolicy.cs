@@ -215,7 +215,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
                 return rows;
             }
 
-            knob.ExpireCeiling(_now, RowRate, _o);
+            knob.Ceiling.Expire(_now, RowRate, _o);
             if (rows < minRows || rows > maxRows)
             {
                 var clamped = Math.Clamp(rows, minRows, maxRows);
@@ -253,7 +253,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
                     var next = NotIntoOverload(Math.Max(minRows, (int)(rows * factor)), rows);
                     if (next < rows && BatchTimeMatters(rows, next))
                     {
-                        knob.RememberCeiling(rows, _now, RowRate);
+                        knob.Ceiling.Remember(rows, _now, RowRate);
                         return Change(knob, Knobs.TargetBatchRows, rows, next, $"{Why()}: smaller batches (x{factor.ToString("0.##", CultureInfo.InvariantCulture)})");
                     }
                 }
@@ -264,7 +264,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
             if (_belowLowWater && CanIncrease(knob))
             {
                 var limit = Math.Min(maxRows, costCeiling);
-                if (knob.Ceiling is { } ceiling)
+                if (knob.Ceiling.Value is { } ceiling)
                 {
                     limit = Math.Min(limit, (int)ceiling - _o.BatchRowsStep);
                 }
@@ -373,7 +373,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
                 return delay;
             }
 
-            knob.ExpireCeiling(_now, RowRate, _o);
+            knob.Ceiling.Expire(_now, RowRate, _o);
             var max = _o.MaxQueueDelay ?? _obs.Slo / 4;
             var min = _o.MinQueueDelay < max ? _o.MinQueueDelay : max;
 
@@ -402,7 +402,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
                         next = min;
                     }
 
-                    knob.RememberCeiling(delay.TotalSeconds, _now, RowRate);
+                    knob.Ceiling.Remember(delay.TotalSeconds, _now, RowRate);
                     return ChangeDelay(knob, delay, next, $"{Why()}: shorter waits for more rows");
                 }
 
@@ -412,11 +412,11 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
             // Waiting for more rows is the second lever: only once the batch size cannot grow.
             var rowsAtLimit = _model.TargetBatchRows is not null
                 || rows >= Math.Min(maxRows, costCeiling)
-                || (_mem.Rows.Ceiling is { } rowsCeiling && rows >= rowsCeiling - _o.BatchRowsStep);
+                || (_mem.Rows.Ceiling.Value is { } rowsCeiling && rows >= rowsCeiling - _o.BatchRowsStep);
             if (_belowLowWater && rowsAtLimit && rows == _obs.TargetBatchRows && CanIncrease(knob))
             {
                 var limit = budget;
-                if (knob.Ceiling is { } ceiling)
+                if (knob.Ceiling.Value is { } ceiling)
                 {
                     var below = TimeSpan.FromSeconds(ceiling) - _o.QueueDelayStep;
                     limit = below < limit ? below : limit;
@@ -478,7 +478,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
             }
 
             var mem = _mem.Replicas;
-            mem.ExpireBlock(_now, RowRate, _o);
+            mem.Blocked.Expire(_now, RowRate, _o);
             var total = _obs.Devices.Sum(d => d.Active);
             var measuredAfterChange = mem.LastChange is null || _now - mem.LastChange >= _window * 0.9;
 
@@ -490,7 +490,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
                 var held = _m!.P99 is not { } p99 || p99 <= _target || (probe.P99 is { } before && p99 <= before * 1.1);
                 if (!gained && !held && free.FirstOrDefault(d => d.Device == probe.Device) is { } device && result[device.Device] > ReplicaBounds(device).Min)
                 {
-                    mem.Block(total, _now, RowRate);
+                    mem.Blocked.Remember(total, _now, RowRate);
                     result[device.Device] = ChangeReplicas(device.Device, device.Active, device.Active - 1,
                         $"the replica added at {probe.At:HH:mm:ss} raised neither throughput ({probe.RowRate:0} -> {LocalRowRate:0} rows/s) nor kept p99 ({Ms(probe.P99)} -> {Ms(_m.P99)} ms): removed, and {total} replicas not tried again at this load");
                     return result;
@@ -501,7 +501,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
             if (_busy >= _o.ReplicaAddUtilization)
             {
                 mem.IdleSince = null;
-                var blocked = mem.BlockedTotal is { } b && total + 1 >= b;
+                var blocked = mem.Blocked.Value is { } b && total + 1 >= b;
                 var grow = free.FirstOrDefault(d => d.Active < ReplicaBounds(d).Max);
                 if (cooled && !blocked && grow is not null)
                 {
@@ -654,25 +654,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
     {
         public DateTimeOffset? LastChange { get; set; }
         public DateTimeOffset? LastDecrease { get; set; }
-        public double? Ceiling { get; private set; }
-        private DateTimeOffset _ceilingAt;
-        private double _ceilingRowRate;
-
-        public void RememberCeiling(double value, DateTimeOffset now, double rowRate)
-        {
-            Ceiling = value;
-            _ceilingAt = now;
-            _ceilingRowRate = rowRate;
-        }
-
-        /// <summary>A ceiling holds for the load it was learned at, and for <see cref="AllocatorOptions.CeilingMemory"/> at most.</summary>
-        public void ExpireCeiling(DateTimeOffset now, double rowRate, AllocatorOptions options)
-        {
-            if (Ceiling is not null && (now - _ceilingAt > options.CeilingMemory || LoadChanged(_ceilingRowRate, rowRate, options)))
-            {
-                Ceiling = null;
-            }
-        }
+        public LoadBoundLimit Ceiling { get; } = new();
     }
 
     private sealed class ReplicaMemory
@@ -680,23 +662,34 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
         public DateTimeOffset? LastChange { get; set; }
         public DateTimeOffset? IdleSince { get; set; }
         public ReplicaProbe? Probe { get; set; }
-        public int? BlockedTotal { get; private set; }
-        private DateTimeOffset _blockedAt;
-        private double _blockedRowRate;
 
-        /// <summary>No growing to <paramref name="total"/> replicas again while the load stays as it is.</summary>
-        public void Block(int total, DateTimeOffset now, double rowRate)
+        /// <summary>A replica total not to grow to again while the load stays as it is.</summary>
+        public LoadBoundLimit Blocked { get; } = new();
+    }
+
+    /// <summary>
+    /// A limit learned at some load: it holds while the load stays within
+    /// <see cref="AllocatorOptions.LoadChangeTolerance"/> of it, and for <see cref="AllocatorOptions.CeilingMemory"/> at most.
+    /// </summary>
+    private sealed class LoadBoundLimit
+    {
+        private DateTimeOffset _at;
+        private double _rowRate;
+
+        public double? Value { get; private set; }
+
+        public void Remember(double value, DateTimeOffset now, double rowRate)
         {
-            BlockedTotal = total;
-            _blockedAt = now;
-            _blockedRowRate = rowRate;
+            Value = value;
+            _at = now;
+            _rowRate = rowRate;
         }
 
-        public void ExpireBlock(DateTimeOffset now, double rowRate, AllocatorOptions options)
+        public void Expire(DateTimeOffset now, double rowRate, AllocatorOptions options)
         {
-            if (BlockedTotal is not null && (now - _blockedAt > options.CeilingMemory || LoadChanged(_blockedRowRate, rowRate, options)))
+            if (Value is not null && (now - _at > options.CeilingMemory || LoadChanged(_rowRate, rowRate, options)))
             {
-                BlockedTotal = null;
+                Value = null;
             }
         }
     }
