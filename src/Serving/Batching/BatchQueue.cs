@@ -55,7 +55,12 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
             throw new ScoringRejectedException(RejectionReasons.QueueFull, $"queue full: {QueuedRows} rows queued, {rows} more would exceed {settings.MaxQueuedRows}");
         }
 
-        var predicted = PredictCompletion(task, busyReplicas, replicas);
+        // With nothing queued ahead and a replica free, only a wait the mode imposes for certain
+        // counts (static batching's max delay): the request is admitted whatever the cost model says, so batches keep running and a cost model thrown off
+        // by one slow batch corrects itself instead of refusing everything from then on. A late
+        // result is still never sent (DEADLINE_EXCEEDED).
+        var idle = RowsAhead(task.Priority) == 0 && busyReplicas < replicas;
+        var predicted = idle ? CertainWait(rows) : PredictCompletion(task, busyReplicas, replicas);
         var remaining = task.Deadline - now - settings.DeadlineSafetyMargin;
         if (predicted > remaining)
         {
@@ -84,6 +89,10 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
 
         return TimeSpan.FromSeconds(wait + own);
     }
+
+    /// <summary>The wait the mode imposes whatever the cost: static batching holds a batch short of the target for the max delay.</summary>
+    private TimeSpan CertainWait(int rows) =>
+        settings.Mode == BatchingMode.Static && QueuedRows + rows < settings.TargetBatchRows ? settings.MaxQueueDelay : TimeSpan.Zero;
 
     public void Enqueue(ScoringTask task)
     {

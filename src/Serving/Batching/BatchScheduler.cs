@@ -85,7 +85,13 @@ public sealed class BatchScheduler : IRowScheduler
         using var registration = cancellationToken.Register(() => Cancel(task, cancellationToken));
         try
         {
-            return await task.Completion.ConfigureAwait(false);
+            var result = await task.Completion.ConfigureAwait(false);
+
+            // Scores that arrive after the deadline are of no use to the caller: the contract is a
+            // timely answer or DEADLINE_EXCEEDED, never a late one.
+            return _time.GetUtcNow() <= deadline
+                ? result
+                : throw new ScoringDeadlineExceededException("the rows were scored, but only after the deadline");
         }
         catch (Exception ex) when (ex is ScoringDeadlineExceededException or BatchDeadlineExceededException)
         {

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Serving.Execution;
@@ -8,12 +8,14 @@ namespace Serving.Execution;
 /// replica has a worker that takes the next batch, executes it, and reports its cost. Only
 /// <see cref="Replicas"/> of them work at once (the allocator changes it at run time).
 /// <see cref="ReplicaIdle"/> tells the batcher when a replica is free for the next batch.
+/// Workers are dedicated threads blocked on the queue, not thread-pool work: under overload the
+/// thread pool is full of request handling, and compute must not wait behind it.
 /// </summary>
 public sealed class DevicePool : IBatchExecutor
 {
-    private readonly Channel<QueuedBatch> _queue = Channel.CreateUnbounded<QueuedBatch>();
+    private readonly BlockingCollection<QueuedBatch> _queue = new(new ConcurrentQueue<QueuedBatch>());
     private readonly SemaphoreSlim _slots;
-    private readonly List<Task> _workers = [];
+    private readonly List<Thread> _workers = [];
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<BatchExecution>? _onExecuted;
@@ -37,9 +39,12 @@ public sealed class DevicePool : IBatchExecutor
         _onExecuted = onExecuted;
         _active = replicas.Count;
         _slots = new SemaphoreSlim(replicas.Count);
-        foreach (var replica in replicas)
+        for (var i = 0; i < replicas.Count; i++)
         {
-            _workers.Add(Task.Run(() => WorkAsync(replica)));
+            var replica = replicas[i];
+            var worker = new Thread(() => Work(replica)) { IsBackground = true, Name = $"serving-{device}-{i}" };
+            worker.Start();
+            _workers.Add(worker);
         }
     }
 
@@ -97,7 +102,11 @@ public sealed class DevicePool : IBatchExecutor
     {
         var batch = new QueuedBatch(slices, rows, _time.GetTimestamp());
         Interlocked.Increment(ref _queued);
-        if (!_queue.Writer.TryWrite(batch))
+        try
+        {
+            _queue.Add(batch, CancellationToken.None);
+        }
+        catch (InvalidOperationException)
         {
             Interlocked.Decrement(ref _queued);
             return Task.FromException<BatchExecution>(new ObjectDisposedException(nameof(DevicePool)));
@@ -111,16 +120,15 @@ public sealed class DevicePool : IBatchExecutor
         return batch.Completion.Task;
     }
 
-    private async Task WorkAsync(SessionReplica replica)
+    private void Work(SessionReplica replica)
     {
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            await _slots.WaitAsync().ConfigureAwait(false);
-            if (!reader.TryRead(out var batch))
+            _slots.Wait();
+            if (!_queue.TryTake(out var batch, Timeout.Infinite))
             {
                 _slots.Release();
-                continue;
+                break;
             }
 
             Interlocked.Decrement(ref _queued);
@@ -174,11 +182,17 @@ public sealed class DevicePool : IBatchExecutor
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        if (_queue.IsAddingCompleted)
+        {
+            return;
+        }
+
+        _queue.CompleteAdding();
 
         // Free every worker, even those behind parked slots, so each sees the queue complete.
         _slots.Release(LoadedReplicas);
-        await Task.WhenAll(_workers).ConfigureAwait(false);
+        await Task.Run(() => _workers.ForEach(w => w.Join())).ConfigureAwait(false);
+        _queue.Dispose();
     }
 
     private sealed class QueuedBatch(IReadOnlyList<RowSlice> slices, int rows, long enqueuedTimestamp)

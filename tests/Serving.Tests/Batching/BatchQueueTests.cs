@@ -167,6 +167,22 @@ public class BatchQueueTests
     }
 
     [Fact]
+    public void An_idle_pool_admits_even_when_a_stale_cost_model_predicts_a_miss()
+    {
+        // One pathological batch taught the model 65 ms per batch: without this rule every request
+        // would be refused, no batch would run again, and the model could never correct itself.
+        var stale = new BatchCostModel();
+        stale.Observe(10, TimeSpan.FromMilliseconds(65));
+        var queue = new BatchQueue(Settings(BatchingMode.Adaptive, target: 100), stale);
+
+        Assert.Empty(queue.Admit(Task(10, T0, deadlineMs: 10), T0, busyReplicas: 1, replicas: 2));
+
+        Add(queue, Task(10, T0, deadlineMs: 1000), T0);
+        var ex = Assert.Throws<ScoringRejectedException>(() => queue.Admit(Task(10, T0, deadlineMs: 10), T0, busyReplicas: 1, replicas: 2));
+        Assert.Equal(RejectionReasons.PredictedMiss, ex.Reason);
+    }
+
+    [Fact]
     public void Queue_is_bounded_in_rows()
     {
         var queue = new BatchQueue(Settings(BatchingMode.Static, maxQueued: 300), Cost());

@@ -86,6 +86,22 @@ public class BatchSchedulerTests
         Assert.Equal(TimeSpan.FromMilliseconds(2), result.QueueWait);
     }
 
+    [Fact]
+    public async Task Scores_that_complete_after_the_deadline_are_answered_deadline_exceeded()
+    {
+        var executor = new ManualExecutor(replicas: 1);
+        await using var scheduler = NewScheduler(executor, BatchingMode.Adaptive, target: 100);
+        using var rows = Rows(4, first: 0);
+
+        var task = scheduler.ScoreAsync(rows, Deadline(5), Priority.Normal, CancellationToken.None);
+        var batch = await executor.NextBatch();
+        _time.Advance(TimeSpan.FromMilliseconds(6));
+        executor.Complete(batch);
+
+        await Assert.ThrowsAsync<ScoringDeadlineExceededException>(() => task);
+        Assert.Equal(1, executor.BatchesStarted);
+    }
+
     private BatchScheduler NewScheduler(ManualExecutor executor, BatchingMode mode, int target, double maxDelayMs = 2)
     {
         var settings = new BatchSettings(new BatchingOptions

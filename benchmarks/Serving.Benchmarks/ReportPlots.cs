@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ScottPlot;
+
+namespace Serving.Benchmarks;
+
+/// <summary>The report's own plots: raw ONNX Runtime by batch size, and each workload's goodput searches for the three modes on one chart.</summary>
+public static class ReportPlots
+{
+    private const int Width = 900;
+    private const int Height = 450;
+
+    private static readonly Color[] ModeColors = [Colors.Green, Colors.Orange, Colors.Blue];
+
+    /// <summary>Rows/s of the raw loop at each batch size (x on a log2 scale).</summary>
+    public static void WriteRawOrt(JsonNode raw, string path)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        if (raw["sizes"] is not JsonArray sizes || sizes.Count == 0)
+        {
+            return;
+        }
+
+        var rows = sizes.Select(s => s!["batchRows"]!.GetValue<double>()).ToArray();
+        var rate = sizes.Select(s => s!["rowsPerSecond"]!.GetValue<double>() / 1000).ToArray();
+        using var plot = new Plot();
+        var line = plot.Add.Scatter(rows.Select(Math.Log2).ToArray(), rate);
+        line.LineWidth = 2;
+        line.MarkerSize = 7;
+        line.LegendText = "raw ONNX Runtime, 1 core";
+        plot.Axes.Bottom.SetTicks(rows.Select(Math.Log2).ToArray(), rows.Select(r => r.ToString(CultureInfo.InvariantCulture)).ToArray());
+        plot.Title("criteo-deepfm: raw ONNX Runtime throughput by batch size (1 intra-op thread, 1 core)");
+        plot.XLabel("batch rows");
+        plot.YLabel("thousand rows/s");
+        plot.Axes.SetLimitsY(0, rate.Max() * 1.1);
+        plot.SavePng(path, Width, Height);
+    }
+
+    /// <summary>p99 against offered rows/s for every step of the three modes' searches on one workload.</summary>
+    public static void WriteGoodput(string dir, string workload, string title, double? rawRows, string path)
+    {
+        using var plot = new Plot();
+        var any = false;
+        for (var m = 0; m < ReportCommand.Modes.Length; m++)
+        {
+            var mode = ReportCommand.Modes[m];
+            var file = Path.Combine(dir, "goodput", $"{mode}-{workload}", "goodput.json");
+            if (!File.Exists(file) || JsonNode.Parse(File.ReadAllText(file))?["steps"] is not JsonArray steps)
+            {
+                continue;
+            }
+
+            var points = steps.Where(s => s?["p99Ms"] is JsonValue && s["achievedRate"] is JsonValue)
+                .Select(s => (Rate: s!["offeredRate"]!.GetValue<double>(), P99: s["p99Ms"]!.GetValue<double>(), Passed: s["passed"]!.GetValue<bool>()))
+                .OrderBy(p => p.Rate)
+                .ToArray();
+            if (points.Length == 0)
+            {
+                continue;
+            }
+
+            any = true;
+            var line = plot.Add.Scatter(points.Select(p => p.Rate).ToArray(), points.Select(p => Math.Min(p.P99, 50)).ToArray());
+            line.LegendText = $"{mode} (filled: passed)";
+            line.Color = ModeColors[m];
+            line.LineWidth = 1;
+            line.MarkerSize = 0;
+            var passed = points.Where(p => p.Passed).ToArray();
+            if (passed.Length > 0)
+            {
+                var dots = plot.Add.ScatterPoints(passed.Select(p => p.Rate).ToArray(), passed.Select(p => p.P99).ToArray());
+                dots.Color = ModeColors[m];
+                dots.MarkerSize = 9;
+                dots.MarkerShape = MarkerShape.FilledCircle;
+            }
+
+            var failed = points.Where(p => !p.Passed).ToArray();
+            if (failed.Length > 0)
+            {
+                var rings = plot.Add.ScatterPoints(failed.Select(p => p.Rate).ToArray(), failed.Select(p => Math.Min(p.P99, 50)).ToArray());
+                rings.Color = ModeColors[m];
+                rings.MarkerSize = 9;
+                rings.MarkerShape = MarkerShape.OpenCircle;
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        var slo = plot.Add.HorizontalLine(10);
+        slo.LegendText = "SLO: p99 10 ms";
+        slo.LinePattern = LinePattern.Dashed;
+        slo.Color = Colors.Red;
+        plot.Title($"criteo-deepfm, {title}: p99 of each goodput-search step");
+        plot.XLabel("offered requests/s");
+        plot.YLabel("p99 latency (ms)");
+        plot.Axes.SetLimitsY(0, 52);
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.SavePng(path, Width, Height);
+    }
+}

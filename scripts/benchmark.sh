@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The benchmark run behind docs/benchmarks.md: in one run (about 7.5 minutes on a 2-core machine, ~1 more on a cold build)
+#   1. builds the server, the load generator and benchmarks/Serving.Benchmarks (Release, into
+#      artifacts/bench-build/ so it never races another build of the tree);
+#   2. hot path: BenchmarkDotNet (parse, feature assembly, respond, client serialize; memory diagnoser), core 0;
+#   3. raw ONNX Runtime: in-process tight loop on core 0, batch 1..1024, the limit in rows/s;
+#   4. the server on core 0 (1 CPU replica x 1 thread) in each batching mode (adaptive, static,
+#      none), the load generator on core 1: goodput at SLO (max-goodput, p99 <= 10 ms, < 0.1%
+#      errors) for the Criteo mix and for 10-candidate requests, then a short probe at the
+#      goodput rate that records the server's timing, CPU and /metrics (where the time goes);
+#      in adaptive mode also 1,024-candidate requests alone, and the Criteo mix offered at
+#      THROUGHPUT_FRACTION of raw ONNX Runtime's rows/s (throughput with the SLO ignored);
+#   5. overload (adaptive, 10-candidate requests at OVERLOAD x its goodput for 15 s): accepted p99,
+#      rejection p99, share rejected; then 3 s at a quarter of the goodput (does it recover?); then
+#      the same overload as a load-generator step run on a fresh server, for its plots;
+#   6. writes artifacts/bench/{results.json,table.md,plots/*.png} and prints the table.
+#
+#   scripts/benchmark.sh                 # the full run
+#   SKIP_MICRO=1 scripts/benchmark.sh    # without BenchmarkDotNet (about 40 s less)
+#
+# Settings (environment): DATA (Criteo .txt, read at run time; default ../shared/data/criteo_train_10k.txt),
+# STEP (max-goodput step, default 5s), PRECISION (0.1), SLO_MS (10), OVERLOAD (2.5), THROUGHPUT_FRACTION (0.1),
+# CRITEO_START / SMALL_START (first offered rate of each search, req/s), SERVER_CPU (0),
+# LOADGEN_CPU (1), OUT (artifacts/bench), ALLOCATOR (false: knobs stay as configured).
+# Every server and load runs on 127.0.0.1 only and is bounded in time; the script stops the servers
+# it started (by PID) on exit.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+started_at=$(date +%s)
+out=${OUT:-$root/artifacts/bench}
+build=$root/artifacts/bench-build
+data=${DATA:-$root/../shared/data/criteo_train_10k.txt}
+step=${STEP:-5s}
+precision=${PRECISION:-0.1}
+slo=${SLO_MS:-10}
+overload_factor=${OVERLOAD:-2.5}
+throughput_fraction=${THROUGHPUT_FRACTION:-0.1}
+criteo_start=${CRITEO_START:-40}
+small_start=${SMALL_START:-800}
+server_cpu=${SERVER_CPU:-0}
+loadgen_cpu=${LOADGEN_CPU:-1}
+allocator=${ALLOCATOR:-false}
+model_config=$root/models/criteo-deepfm/config.json
+
+log() { printf '[%4ss] %s\n' "$(( $(date +%s) - started_at ))" "$*" >&2; }
+
+[[ -f "$data" ]] || { echo "Criteo data not found: $data (set DATA=...)" >&2; exit 2; }
+[[ $(nproc) -ge 2 ]] || echo "warning: fewer than 2 cores; server and load generator will share one" >&2
+command -v taskset >/dev/null || { echo "taskset (util-linux) is required" >&2; exit 2; }
+command -v jq >/dev/null || { echo "jq is required" >&2; exit 2; }
+
+rm -rf "$out"
+mkdir -p "$out"/{goodput,probe,plots,logs}
+cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-start.txt"
+echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]] && echo ' + uncommitted changes')" > "$out/revision.txt"
+ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 20 { printf "%s(%s%%) ", $2, $1 }' > "$out/busy-start.txt"
+log "load average at start: $(cat "$out/loadavg-start.txt"); busy: $(cat "$out/busy-start.txt")"
+
+# ---- 1. build ---------------------------------------------------------------------------------
+log "building (Release, $build)"
+dotnet build -c Release src/Serving.Host/Serving.Host.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
+dotnet build -c Release loadtest/Serving.LoadTest/Serving.LoadTest.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
+dotnet build -c Release benchmarks/Serving.Benchmarks/Serving.Benchmarks.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
+host_dll=$build/bin/Serving.Host/release/Serving.Host.dll
+loadgen_dll=$build/bin/Serving.LoadTest/release/Serving.LoadTest.dll
+bench_dll=$build/bin/Serving.Benchmarks/release/Serving.Benchmarks.dll
+export BENCH_DOTNET_SDK=$(dotnet --version)
+
+# ---- 2. hot path ------------------------------------------------------------------------------
+if [[ -z "${SKIP_MICRO:-}" ]]; then
+  log "hot path: BenchmarkDotNet on core $server_cpu"
+  taskset -c "$server_cpu" dotnet "$bench_dll" --filter '*HotPathBenchmarks*' --artifacts "$out/micro" \
+    > "$out/logs/micro.log" 2>&1 || { tail -30 "$out/logs/micro.log" >&2; exit 1; }
+  sed -n '/^| Method/,/^$/p' "$out/logs/micro.log" >&2
+fi
+
+# ---- 3. raw ONNX Runtime ----------------------------------------------------------------------
+log "raw ONNX Runtime on core $server_cpu"
+taskset -c "$server_cpu" dotnet "$bench_dll" raw-ort --config "$model_config" --seconds 1 --out "$out/raw-ort.json" >&2
+
+# ---- 4./5. the server in each mode ------------------------------------------------------------
+server_pid=
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=
+}
+trap stop_server EXIT
+
+start_server() { # mode
+  local mode=$1 ports
+  ports=$(dotnet "$bench_dll" free-ports 2 | tr '\n' ' ')
+  read -r http_port grpc_port <<< "$ports"
+  Serving__ModelRepositoryPath="$root/models" \
+  Serving__Batching__Mode="$mode" \
+  Serving__Devices__Cpu__Replicas=1 \
+  Serving__Devices__Cpu__IntraOpThreads=1 \
+  Serving__Devices__Gpu__Enabled=false \
+  Serving__Allocator__Enabled="$allocator" \
+  Serving__Drain__Timeout=00:00:02 \
+  Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http_port" \
+  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
+  Logging__LogLevel__Default=Warning \
+    taskset -c "$server_cpu" dotnet "$host_dll" > "$out/logs/server-$mode.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$http_port/readyz" > /dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "server ($mode) did not become ready; see $out/logs/server-$mode.log" >&2
+  tail -20 "$out/logs/server-$mode.log" >&2
+  exit 1
+}
+
+loadgen() {
+  taskset -c "$loadgen_cpu" dotnet "$loadgen_dll" "$@"
+}
+
+probe() {
+  taskset -c "$loadgen_cpu" dotnet "$bench_dll" probe --config "$model_config" --data "$data" \
+    --target "http://127.0.0.1:$grpc_port" --metrics "http://127.0.0.1:$http_port/metrics" --server-pid "$server_pid" "$@"
+}
+
+for mode in adaptive static none; do
+  log "server: $mode batching, core $server_cpu, 1 replica x 1 thread"
+  start_server "$mode"
+  for workload in criteo small; do
+    if [[ $workload == criteo ]]; then
+      candidates=lognormal:165,1.0,1024,1; probe_candidates=lognormal:165,1.0,1024; start=$criteo_start
+    else
+      candidates=fixed:10; probe_candidates=fixed:10; start=$small_start
+    fi
+    dir=$out/goodput/$mode-$workload
+    log "max-goodput: $mode, $workload (start $start req/s, steps of $step)"
+    loadgen max-goodput --target "http://127.0.0.1:$grpc_port" --model-config "$model_config" \
+      --data "$data" --candidates "$candidates" --slo-ms "$slo" \
+      --start-rate "$start" --step-duration "$step" --cooldown 1s --warmup 2s --precision "$precision" \
+      --max-steps 9 --drain-timeout 2s --out "$dir" --quiet > "$out/logs/goodput-$mode-$workload.log" 2>&1 \
+      || { tail -20 "$out/logs/goodput-$mode-$workload.log" >&2; exit 1; }
+    grep -E '^goodput|^no offered' "$out/logs/goodput-$mode-$workload.log" >&2 || true
+    cp "$dir/goodput.png" "$out/plots/loadgen-goodput-$mode-$workload.png"
+    rate=$(jq -r '.goodputRate // empty' "$dir/goodput.json")
+    probe_rate=${rate:-$(jq -r '[.steps[].offeredRate] | min' "$dir/goodput.json")}
+    if [[ -n "$rate" ]]; then what="the goodput rate"; else what="the lowest rate tried (none passed)"; fi
+    log "probe at $what ($probe_rate req/s): server timing, CPU and /metrics"
+    probe --label "$mode-$workload" --candidates "$probe_candidates" --rate "$probe_rate" --duration 4 --warmup 1 \
+      --out "$out/probe/$mode-$workload.json" >&2
+    if [[ $mode == adaptive && $workload == criteo ]]; then
+      # The Criteo mix's p99 is set by its largest requests (about 1% sit at the 1,024 cap): one alone.
+      log "probe: 1,024-candidate requests alone (5 req/s)"
+      probe --label adaptive-largest --candidates fixed:1024 --rate 5 --duration 4 --warmup 1 \
+        --out "$out/probe/adaptive-largest.json" >&2
+      # Throughput regardless of the SLO: offer THROUGHPUT_FRACTION of raw ONNX Runtime's rows/s.
+      sat=$(jq --argjson f "$throughput_fraction" '.bestRowsPerSecond * $f / 165 | floor' "$out/raw-ort.json")
+      log "probe: Criteo mix at $sat req/s (${throughput_fraction} x raw ONNX Runtime rows/s): throughput and CPU breakdown"
+      probe --label adaptive-criteo-throughput --candidates "$probe_candidates" --rate "$sat" --duration 4 --warmup 1 \
+        --out "$out/probe/adaptive-criteo-throughput.json" >&2
+    fi
+    if [[ -n "$rate" ]]; then
+      if [[ $mode == adaptive && $workload == small ]]; then
+        over=$(jq -n --argjson r "$rate" --argjson f "$overload_factor" '$r * $f')
+        calm=$(jq -n --argjson r "$rate" '$r / 4')
+        log "overload: $over req/s (${overload_factor}x the adaptive goodput) for 15 s, then $calm req/s for 3 s (recovery)"
+        probe --label overload --candidates fixed:10 --rate "$over" --duration 15 --warmup 0 --max-in-flight 5000 \
+          --out "$out/overload.json" >&2
+        probe --label after-overload --candidates fixed:10 --rate "$calm" --duration 3 --warmup 0 \
+          --out "$out/after-overload.json" >&2
+        log "overload as a load-generator step run on a fresh server (plots): $calm -> $over -> $calm req/s"
+        stop_server
+        start_server "$mode"
+        loadgen run --target "http://127.0.0.1:$grpc_port" --model-config "$model_config" --data "$data" \
+          --candidates fixed:10 --slo-ms "$slo" --schedule step --rate "$calm" --peak-rate "$over" \
+          --change-at 5s --change-for 10s --duration 20s --drain-timeout 2s --max-in-flight 5000 \
+          --out "$out/overload-run" --quiet > "$out/logs/overload-run.log" 2>&1 || true
+        cp "$out/overload-run/latency.png" "$out/plots/loadgen-overload-latency.png" 2>/dev/null || true
+        cp "$out/overload-run/throughput.png" "$out/plots/loadgen-overload-throughput.png" 2>/dev/null || true
+      fi
+    fi
+  done
+  stop_server
+done
+
+# ---- 6. report --------------------------------------------------------------------------------
+log "report"
+cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-end.txt"
+dotnet "$bench_dll" report --dir "$out"
+log "done in $(( $(date +%s) - started_at )) s; results in $out (results.json, table.md, plots/)"
