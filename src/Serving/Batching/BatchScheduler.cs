@@ -5,9 +5,9 @@ using Serving.Features;
 namespace Serving.Batching;
 
 /// <summary>
-/// The batcher of one model version: admits requests, queues their slices, and runs a dispatch
-/// loop that wakes on new rows, a free replica, or the next deadline/delay, and hands batches to
-/// the executor as the <see cref="BatchQueue"/> decides. Measured batches feed the cost model.
+/// The batcher of one model version: admits requests, queues their slices, and dispatches batches
+/// as the <see cref="BatchQueue"/> decides — at once on the thread where rows arrive or a replica
+/// frees up, and from a timer loop for the next deadline or max delay. Measured batches feed the cost model.
 /// </summary>
 public sealed class BatchScheduler : IRowScheduler
 {
@@ -34,7 +34,7 @@ public sealed class BatchScheduler : IRowScheduler
         _time = time;
         _observer = observer ?? IBatchObserver.None;
         _queue = new BatchQueue(settings, cost);
-        _executor.ReplicaIdle += Signal;
+        _executor.ReplicaIdle += DispatchNow;
         _stopped = Task.Delay(Timeout.InfiniteTimeSpan, _stopping.Token);
         _loop = Task.Run(DispatchLoopAsync);
     }
@@ -81,7 +81,7 @@ public sealed class BatchScheduler : IRowScheduler
             victim.Fail(new ScoringRejectedException(RejectionReasons.BestEffortShed, "best-effort request shed to make room for normal-priority traffic"));
         }
 
-        Signal();
+        DispatchNow();
         using var registration = cancellationToken.Register(() => Cancel(task, cancellationToken));
         try
         {
@@ -112,6 +112,21 @@ public sealed class BatchScheduler : IRowScheduler
     }
 
     private void Signal() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>
+    /// Dispatches on the calling thread (a request arriving, a replica finishing) rather than
+    /// waking the loop: under load the thread pool is busy with request handling, and a batch must
+    /// not wait for a loop continuation to be scheduled. The loop then re-arms its timer.
+    /// </summary>
+    private void DispatchNow()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            Dispatch();
+        }
+
+        Signal();
+    }
 
     private async Task DispatchLoopAsync()
     {
@@ -229,7 +244,7 @@ public sealed class BatchScheduler : IRowScheduler
             return;
         }
 
-        _executor.ReplicaIdle -= Signal;
+        _executor.ReplicaIdle -= DispatchNow;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         List<ScoringTask> left;
