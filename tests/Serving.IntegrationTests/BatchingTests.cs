@@ -63,3 +63,40 @@ public class BatchingTests(StaticBatchingServer fixture) : IClassFixture<StaticB
         return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
+
+/// <summary>A server that lets one Rank call in at a time, holding it in a long static batch window.</summary>
+public sealed class IngressLimitedServer : ConfiguredServer
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => new Dictionary<string, string?>
+    {
+        ["Serving:MaxInFlightRequests"] = "1",
+        ["Serving:Batching:Mode"] = "Static",
+        ["Serving:Batching:TargetBatchRows"] = "1000",
+        ["Serving:Batching:MaxQueueDelay"] = "00:00:01",
+    };
+}
+
+public class IngressLimitTests(IngressLimitedServer fixture) : IClassFixture<IngressLimitedServer>
+{
+    [Fact]
+    public async Task Calls_beyond_the_in_flight_limit_are_refused_before_being_read()
+    {
+        var server = fixture.Server;
+        var drain = (Serving.Hosting.DrainState)server.Services.GetService(typeof(Serving.Hosting.DrainState))!;
+        var held = server.Client.RankAsync(Requests.Synthetic("criteo-deepfm", 5, seed: 1)).ResponseAsync;
+        Assert.True(SpinWait.SpinUntil(() => drain.InFlight == 1, TimeSpan.FromSeconds(30)));
+
+        var grpc = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(Requests.Synthetic("criteo-deepfm", 5, seed: 2)).ResponseAsync);
+        using var rest = await server.Http.PostAsync("/v1/models/criteo-deepfm:rank", new StringContent("""{"candidateCount": 1}""", System.Text.Encoding.UTF8, "application/json"));
+        var held1 = await held;
+
+        Assert.Equal(StatusCode.ResourceExhausted, grpc.StatusCode);
+        Assert.StartsWith("ingress_limit", grpc.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, rest.StatusCode);
+        Assert.Equal(5, held1.Scores.Count);
+        var metrics = await server.Http.GetStringAsync("/metrics");
+        Assert.Contains("serving_ingress_rejections_total 2", metrics, StringComparison.Ordinal);
+        using var models = await server.Http.GetAsync("/v1/models");
+        Assert.True(models.IsSuccessStatusCode, "calls other than Rank are not limited");
+    }
+}

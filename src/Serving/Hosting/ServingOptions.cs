@@ -17,6 +17,12 @@ public sealed class ServingOptions
     /// <summary>Largest request message accepted, in bytes (gRPC message and REST body).</summary>
     public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Rank calls allowed in the server at once; beyond it calls are refused before they are read
+    /// (RESOURCE_EXHAUSTED, reason <c>ingress_limit</c>). 0 turns the limit off.
+    /// </summary>
+    public int MaxInFlightRequests { get; set; } = 64;
+
     /// <summary>Batching defaults.</summary>
     public BatchingOptions Batching { get; set; } = new();
 

@@ -18,6 +18,7 @@ public static class ServingServiceCollectionExtensions
         services.AddOptions<ServingOptions>()
             .Bind(configuration.GetSection(ServingOptions.SectionName))
             .Validate(o => o.MaxCandidatesPerRequest >= 1, "Serving:MaxCandidatesPerRequest must be >= 1")
+            .Validate(o => o.MaxInFlightRequests >= 0, "Serving:MaxInFlightRequests must be >= 0 (0: no limit)")
             .Validate(o => o.Batching.MaxBatchRows >= 1, "Serving:Batching:MaxBatchRows must be >= 1")
             .Validate(o => o.Batching.TargetBatchRows >= 1 && o.Batching.TargetBatchRows <= o.Batching.MaxBatchRows, "Serving:Batching:TargetBatchRows must be in [1, MaxBatchRows]")
             .Validate(o => o.Batching.MaxQueuedRows >= o.MaxCandidatesPerRequest, "Serving:Batching:MaxQueuedRows must be >= Serving:MaxCandidatesPerRequest")
@@ -47,6 +48,7 @@ public static class ServingServiceCollectionExtensions
                 : host.ShutdownTimeout);
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>();
+        services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, IngressLimitStartupFilter>();
         services.AddGrpc(o =>
             {
                 o.Interceptors.Add<RequestMetricsInterceptor>();
