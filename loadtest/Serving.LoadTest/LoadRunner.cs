@@ -17,12 +17,9 @@ public static class LoadRunner
     public static Task<RunSummary> RunAsync(LoadOptions options, CancellationToken cancellationToken = default) =>
         RunAsync(options, TimeProvider.System, Console.Error, cancellationToken);
 
-    internal static async Task<RunSummary> RunAsync(
-        LoadOptions options, TimeProvider time, TextWriter log, CancellationToken cancellationToken)
+    /// <summary>Builds the request pool once, before any timing starts, and prints its notes unless quiet.</summary>
+    internal static async Task<Workload> BuildWorkloadAsync(LoadOptions options, TextWriter log)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(log);
-        options.Validate();
         var workload = WorkloadBuilder.Build(options);
         if (!options.Quiet)
         {
@@ -32,6 +29,16 @@ public static class LoadRunner
             }
         }
 
+        return workload;
+    }
+
+    internal static async Task<RunSummary> RunAsync(
+        LoadOptions options, TimeProvider time, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        options.Validate();
+        var workload = await BuildWorkloadAsync(options, log).ConfigureAwait(false);
         using var transport = TransportFactory.Create(options);
         var sender = new PooledRequestSender(workload.Pool, transport);
         var report = await RunWithSenderAsync(options, workload, sender, time, log, cancellationToken).ConfigureAwait(false);

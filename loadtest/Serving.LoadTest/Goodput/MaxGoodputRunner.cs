@@ -37,14 +37,7 @@ public static class MaxGoodputRunner
             OutputDirectory = null,
         };
         baseLoad.Validate();
-        var workload = WorkloadBuilder.Build(baseLoad);
-        if (!baseLoad.Quiet)
-        {
-            foreach (var note in workload.Notes)
-            {
-                await log.WriteLineAsync("note: " + note).ConfigureAwait(false);
-            }
-        }
+        var workload = await LoadRunner.BuildWorkloadAsync(baseLoad, log).ConfigureAwait(false);
 
         using var transport = TransportFactory.Create(baseLoad);
         var sender = new PooledRequestSender(workload.Pool, transport);
