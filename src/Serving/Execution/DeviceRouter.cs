@@ -132,7 +132,7 @@ public sealed class DeviceRouter : IBatchExecutor
         // Outermost: any GPU failure (fault, timeout, open circuit) re-runs the batch on CPU while its deadline allows.
         builder.AddFallback(new FallbackStrategyOptions<BatchExecution>
         {
-            ShouldHandle = new PredicateBuilder<BatchExecution>().Handle<Exception>(ex => ex is not OperationCanceledException || ex is TimeoutRejectedException),
+            ShouldHandle = new PredicateBuilder<BatchExecution>().Handle<Exception>(IsGpuFailure),
             FallbackAction = args => RunOnCpuAfterFailureAsync(args.Context, args.Outcome.Exception),
         });
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<BatchExecution>
@@ -142,7 +142,7 @@ public sealed class DeviceRouter : IBatchExecutor
             SamplingDuration = resilience.SamplingDuration,
             BreakDuration = resilience.BreakDuration,
             StateProvider = _circuit,
-            ShouldHandle = new PredicateBuilder<BatchExecution>().Handle<Exception>(ex => ex is not OperationCanceledException || ex is TimeoutRejectedException),
+            ShouldHandle = new PredicateBuilder<BatchExecution>().Handle<Exception>(IsGpuFailure),
             OnOpened = _ => Changed(CircuitState.Open),
             OnHalfOpened = _ => Changed(CircuitState.HalfOpen),
             OnClosed = _ => Changed(CircuitState.Closed),
@@ -172,6 +172,12 @@ public sealed class DeviceRouter : IBatchExecutor
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// Every exception from the GPU path except a caller's cancellation; the timeout strategy turns
+    /// its own cancellation into a <see cref="TimeoutRejectedException"/>, which counts.
+    /// </summary>
+    private static bool IsGpuFailure(Exception ex) => ex is not OperationCanceledException;
 
     private ValueTask Changed(CircuitState state)
     {
