@@ -20,14 +20,19 @@ internal sealed class OpenLoopDispatcher
     private static readonly TimeSpan CancellationGrace = TimeSpan.FromSeconds(5);
 
     private readonly TimeProvider _time;
+    private readonly ISendPacer _pacer;
     private readonly int _maxInFlight;
     private int _inFlight;
 
-    public OpenLoopDispatcher(TimeProvider time, int maxInFlight)
+    /// <param name="time">The clock latencies are read from.</param>
+    /// <param name="maxInFlight">Outstanding requests allowed; arrivals beyond are dropped.</param>
+    /// <param name="pacer">How to wait for each send time; default <see cref="SendPacer.For"/> the clock.</param>
+    public OpenLoopDispatcher(TimeProvider time, int maxInFlight, ISendPacer? pacer = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
         _time = time;
+        _pacer = pacer ?? SendPacer.For(time);
         _maxInFlight = maxInFlight;
     }
 
@@ -65,47 +70,47 @@ internal sealed class OpenLoopDispatcher
         var start = _time.GetTimestamp();
         long sequence = 0;
         var cancelled = false;
-        foreach (var intended in intendedSendTimes)
+
+        // A blocking pacer gets a thread of its own: it must not hold a pool thread (pinned to one
+        // core, the pool starts with one), and the loop stays on that thread because every await
+        // in it completes synchronously.
+        var sendLoop = _pacer.Blocks
+            ? Task.Factory.StartNew(SendAllAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()
+            : SendAllAsync();
+        await sendLoop.ConfigureAwait(false);
+
+        async Task SendAllAsync()
         {
-            // Timers tick in whole milliseconds: round up, so a request is never sent before its time
-            // (it may leave up to a timer tick late, which the latency and the send lag both include).
-            var wait = intended - _time.GetElapsedTime(start);
-            while (wait > TimeSpan.Zero && !cancelled)
+            foreach (var intended in intendedSendTimes)
             {
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _time, cancellationToken).ConfigureAwait(false);
+                    await _pacer.WaitUntilAsync(start, intended, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     cancelled = true;
+                    break;
                 }
 
-                wait = intended - _time.GetElapsedTime(start);
-            }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    cancelled = true;
+                    break;
+                }
 
-            if (cancelled)
-            {
-                break;
-            }
+                recorder.RecordOffered(intended);
+                if (Volatile.Read(ref _inFlight) >= _maxInFlight)
+                {
+                    recorder.RecordDropped(intended);
+                    continue;
+                }
 
-            if (cancellationToken.IsCancellationRequested)
-            {
-                cancelled = true;
-                break;
+                recorder.RecordSendLag(_time.GetElapsedTime(start) - intended);
+                Interlocked.Increment(ref _inFlight);
+                Interlocked.Increment(ref outstanding);
+                _ = SendOneAsync(sender, sequence++, intended, start, recorder, CompleteOne, sendCancellation.Token);
             }
-
-            recorder.RecordOffered(intended);
-            if (Volatile.Read(ref _inFlight) >= _maxInFlight)
-            {
-                recorder.RecordDropped(intended);
-                continue;
-            }
-
-            recorder.RecordSendLag(_time.GetElapsedTime(start) - intended);
-            Interlocked.Increment(ref _inFlight);
-            Interlocked.Increment(ref outstanding);
-            _ = SendOneAsync(sender, sequence++, intended, start, recorder, CompleteOne, sendCancellation.Token);
         }
 
         CompleteOne();

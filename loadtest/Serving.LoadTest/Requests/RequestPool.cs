@@ -5,7 +5,16 @@ using Serving.Contracts.Ranking.V1;
 namespace Serving.LoadTest.Requests;
 
 /// <summary>One ready-to-send request: the message, its size in rows and, for REST, its JSON body.</summary>
-internal sealed record PooledRequest(RankRequest Message, int CandidateCount, byte[]? JsonBody);
+internal sealed record PooledRequest(RankRequest Message, int CandidateCount, byte[]? JsonBody)
+{
+    private byte[]? _protobuf;
+
+    /// <summary>
+    /// The message's protobuf encoding, computed once: the gRPC transport sends these bytes, so the
+    /// generator's cost per request does not grow with the request's size the way the server's does.
+    /// </summary>
+    public byte[] Protobuf => _protobuf ??= Google.Protobuf.MessageExtensions.ToByteArray(Message);
+}
 
 /// <summary>
 /// Requests built before the run starts, so building them is never inside the measurement. The run
@@ -24,6 +33,10 @@ internal sealed class RequestPool
         }
 
         _items = [.. items];
+        foreach (var item in _items)
+        {
+            _ = item.Protobuf; // encode now, outside the measurement
+        }
         MeanCandidates = _items.Average(r => (double)r.CandidateCount);
     }
 

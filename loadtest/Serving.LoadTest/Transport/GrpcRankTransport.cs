@@ -8,11 +8,20 @@ namespace Serving.LoadTest.Transport;
 /// <summary>
 /// gRPC client over one <see cref="GrpcChannel"/>. Multiple HTTP/2 connections are enabled so the
 /// run is not capped by one connection's concurrent-stream limit (100 by default in Kestrel).
+/// Requests go out as their pre-encoded bytes (<see cref="PooledRequest.Protobuf"/>): the wire
+/// is the same as the generated client's, without serializing on every send.
 /// </summary>
 internal sealed class GrpcRankTransport : IRankTransport
 {
+    private static readonly Method<PooledRequest, RankResponse> RankMethod = new(
+        MethodType.Unary,
+        RankingService.Descriptor.FullName,
+        "Rank",
+        Marshallers.Create<PooledRequest>(r => r.Protobuf, _ => throw new NotSupportedException("the load generator only sends requests")),
+        Marshallers.Create(r => Google.Protobuf.MessageExtensions.ToByteArray(r), RankResponse.Parser.ParseFrom));
+
     private readonly GrpcChannel _channel;
-    private readonly RankingService.RankingServiceClient _client;
+    private readonly CallInvoker _invoker;
     private readonly TimeSpan? _deadline;
 
     public GrpcRankTransport(Uri target, TimeSpan? deadline)
@@ -32,7 +41,7 @@ internal sealed class GrpcRankTransport : IRankTransport
             MaxReceiveMessageSize = 16 * 1024 * 1024,
             MaxSendMessageSize = 64 * 1024 * 1024,
         });
-        _client = new RankingService.RankingServiceClient(_channel);
+        _invoker = _channel.CreateCallInvoker();
         _deadline = deadline;
     }
 
@@ -42,7 +51,7 @@ internal sealed class GrpcRankTransport : IRankTransport
         DateTime? deadline = _deadline is { } d ? DateTime.UtcNow + d : null;
         try
         {
-            using var call = _client.RankAsync(request.Message, deadline: deadline, cancellationToken: cancellationToken);
+            using var call = _invoker.AsyncUnaryCall(RankMethod, null, new CallOptions(deadline: deadline, cancellationToken: cancellationToken), request);
             var response = await call.ResponseAsync.ConfigureAwait(false);
             return response.Scores.Count == request.CandidateCount ? StatusLabels.Ok : StatusLabels.BadResponse;
         }
