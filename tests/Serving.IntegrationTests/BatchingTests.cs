@@ -96,6 +96,7 @@ public class IngressLimitTests(IngressLimitedServer fixture) : IClassFixture<Ing
         Assert.Equal(5, held1.Scores.Count);
         var metrics = await server.Http.GetStringAsync("/metrics");
         Assert.Contains("serving_ingress_rejections_total 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("serving_ingress_limit 1", metrics, StringComparison.Ordinal);
         using var models = await server.Http.GetAsync("/v1/models");
         Assert.True(models.IsSuccessStatusCode, "calls other than Rank are not limited");
     }

@@ -2,55 +2,93 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Serving.Hosting;
+using Serving.Models;
 using Serving.Telemetry;
 
 namespace Serving.Api;
 
 /// <summary>
-/// Sheds Rank calls before they are read or parsed once <see cref="ServingOptions.MaxInFlightRequests"/>
-/// are already in the server: under overload a refusal here costs a fraction of a served call, so
-/// the excess is answered at once (RESOURCE_EXHAUSTED / HTTP 429, reason <c>ingress_limit</c>)
-/// instead of queueing for CPU in front of admission control.
+/// Sheds Rank calls before they are read or parsed once the ingress limit is in flight: under
+/// overload a refusal here costs a fraction of a served call, so the excess is answered at once
+/// (RESOURCE_EXHAUSTED / HTTP 429, reason <c>ingress_limit</c>) instead of queueing for CPU in
+/// front of admission control. The limit adapts (<see cref="AdaptiveConcurrencyLimit"/>) between
+/// <see cref="ServingOptions.MinInFlightRequests"/> and <see cref="ServingOptions.MaxInFlightRequests"/>.
 /// </summary>
-internal sealed class IngressLimitMiddleware(RequestDelegate next, IOptions<ServingOptions> options, ServingMetrics metrics)
+internal sealed class IngressLimitMiddleware
 {
     public const string Reason = "ingress_limit";
+
+    /// <summary>How often the limit may change.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Used as the latency target until a model is served (and none sets <c>sloP99Ms</c>).</summary>
+    public static readonly TimeSpan FallbackLatencyTarget = TimeSpan.FromMilliseconds(2.5);
+
     private const string GrpcRankPath = "/serving.ranking.v1.RankingService/Rank";
-    private readonly int _limit = options.Value.MaxInFlightRequests;
-    private int _inFlight;
+    private readonly RequestDelegate _next;
+    private readonly ServingMetrics _metrics;
+    private readonly AdaptiveConcurrencyLimit? _limit;
+
+    public IngressLimitMiddleware(RequestDelegate next, IOptions<ServingOptions> options, ServingMetrics metrics, ModelRepository repository, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _next = next;
+        _metrics = metrics;
+        var o = options.Value;
+        if (o.MaxInFlightRequests > 0)
+        {
+            _limit = new AdaptiveConcurrencyLimit(
+                time, Math.Min(o.MinInFlightRequests, o.MaxInFlightRequests), o.MaxInFlightRequests,
+                () => o.IngressLatencyTarget ?? LatencyTarget(repository), Window);
+            metrics.IngressLimit.Set(_limit.Limit);
+        }
+    }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (_limit <= 0 || !IsRank(context.Request.Path))
+        if (_limit is null || !IsRank(context.Request.Path))
         {
-            await next(context).ConfigureAwait(false);
+            await _next(context).ConfigureAwait(false);
             return;
         }
 
-        if (Interlocked.Increment(ref _inFlight) > _limit)
+        if (_limit.TryAcquire() is not { } started)
         {
-            Interlocked.Decrement(ref _inFlight);
-            metrics.IngressRejections.Inc();
-            await RejectAsync(context).ConfigureAwait(false);
+            _metrics.IngressRejections.Inc();
+            await RejectAsync(context, _limit.Limit).ConfigureAwait(false);
             return;
         }
 
         try
         {
-            await next(context).ConfigureAwait(false);
+            await _next(context).ConfigureAwait(false);
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            _limit.Release(started);
+            _metrics.IngressLimit.Set(_limit.Limit);
         }
+    }
+
+    /// <summary>A quarter of the smallest SLO among the served models.</summary>
+    internal static TimeSpan LatencyTarget(ModelRepository repository)
+    {
+        var smallest = TimeSpan.MaxValue;
+        foreach (var model in repository.Models)
+        {
+            var slo = model.Default.Spec.SloP99;
+            smallest = slo < smallest ? slo : smallest;
+        }
+
+        return smallest == TimeSpan.MaxValue ? FallbackLatencyTarget : smallest / 4;
     }
 
     private static bool IsRank(PathString path) =>
         path.Value is { } p && (p == GrpcRankPath || p.EndsWith(":rank", StringComparison.Ordinal));
 
-    private Task RejectAsync(HttpContext context)
+    private static Task RejectAsync(HttpContext context, int limit)
     {
-        var message = $"{Reason}: {_limit} calls already in flight; retry with backoff or on another replica";
+        var message = $"{Reason}: {limit} calls already in flight; retry with backoff or on another replica";
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
             // A gRPC "trailers-only" response: the status travels in the headers, no body.

@@ -18,10 +18,21 @@ public sealed class ServingOptions
     public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
-    /// Rank calls allowed in the server at once; beyond it calls are refused before they are read
-    /// (RESOURCE_EXHAUSTED, reason <c>ingress_limit</c>). 0 turns the limit off.
+    /// Most Rank calls allowed in the server at once; beyond the current limit calls are refused
+    /// before they are read (RESOURCE_EXHAUSTED, reason <c>ingress_limit</c>). The limit starts
+    /// here and adapts down to <see cref="MinInFlightRequests"/> while admitted calls take longer
+    /// than <see cref="IngressLatencyTarget"/>. 0 turns the limit off.
     /// </summary>
     public int MaxInFlightRequests { get; set; } = 64;
+
+    /// <summary>The ingress limit never adapts below this. At or above <see cref="MaxInFlightRequests"/>: a fixed limit.</summary>
+    public int MinInFlightRequests { get; set; } = 4;
+
+    /// <summary>
+    /// Mean latency of admitted Rank calls (inside the server) above which the ingress limit shrinks.
+    /// Default (null): a quarter of the smallest <c>sloP99Ms</c> among the served models.
+    /// </summary>
+    public TimeSpan? IngressLatencyTarget { get; set; }
 
     /// <summary>Batching defaults.</summary>
     public BatchingOptions Batching { get; set; } = new();

@@ -19,6 +19,8 @@ public static class ServingServiceCollectionExtensions
             .Bind(configuration.GetSection(ServingOptions.SectionName))
             .Validate(o => o.MaxCandidatesPerRequest >= 1, "Serving:MaxCandidatesPerRequest must be >= 1")
             .Validate(o => o.MaxInFlightRequests >= 0, "Serving:MaxInFlightRequests must be >= 0 (0: no limit)")
+            .Validate(o => o.MinInFlightRequests >= 1, "Serving:MinInFlightRequests must be >= 1")
+            .Validate(o => o.IngressLatencyTarget is null || o.IngressLatencyTarget > TimeSpan.Zero, "Serving:IngressLatencyTarget must be > 0")
             .Validate(o => o.Batching.MaxBatchRows >= 1, "Serving:Batching:MaxBatchRows must be >= 1")
             .Validate(o => o.Batching.TargetBatchRows >= 1 && o.Batching.TargetBatchRows <= o.Batching.MaxBatchRows, "Serving:Batching:TargetBatchRows must be in [1, MaxBatchRows]")
             .Validate(o => o.Batching.MaxQueuedRows >= o.MaxCandidatesPerRequest, "Serving:Batching:MaxQueuedRows must be >= Serving:MaxCandidatesPerRequest")

@@ -37,7 +37,8 @@ public sealed class ServingMetrics
         DeadlineExceeded = factory.CreateCounter("serving_deadline_exceeded_total", "Requests answered DEADLINE_EXCEEDED.", "model");
         QueuedRows = factory.CreateGauge("serving_queued_rows", "Rows waiting in the batcher.", "model");
         ModelReady = factory.CreateGauge("serving_model_ready", "1 when the model version is loaded and warmed.", "model", "version");
-        IngressRejections = factory.CreateCounter("serving_ingress_rejections_total", "Rank calls refused before being read because Serving:MaxInFlightRequests were in flight.");
+        IngressRejections = factory.CreateCounter("serving_ingress_rejections_total", "Rank calls refused before being read because the ingress limit (serving_ingress_limit) was in flight.");
+        IngressLimit = factory.CreateGauge("serving_ingress_limit", "Rank calls admitted at once: adapts between Serving:MinInFlightRequests and Serving:MaxInFlightRequests to the latency of admitted calls.");
         Fallbacks = factory.CreateCounter("serving_fallbacks_total", "Batches run on CPU instead of the GPU, by reason.", "model", "reason");
         DeviceState = factory.CreateGauge("serving_device_state", "1 when the model's pool on the device is serving, 0 when unavailable.", "model", "device");
         CircuitState = factory.CreateGauge("serving_circuit_state", "GPU circuit breaker: 0 closed, 1 half-open, 2 open.", "model", "device");
@@ -56,6 +57,7 @@ public sealed class ServingMetrics
     public Gauge ModelReady { get; }
     public Counter Fallbacks { get; }
     public Counter IngressRejections { get; }
+    public Gauge IngressLimit { get; }
     public Gauge DeviceState { get; }
     public Gauge CircuitState { get; }
 

@@ -1,0 +1,125 @@
+namespace Serving.Api;
+
+/// <summary>
+/// How many Rank calls the server takes at once, adapted to the latency of the calls it admits
+/// (additive increase, multiplicative decrease, once per window): when admitted calls take longer
+/// on average than the target, the limit shrinks by <see cref="DecreaseFactor"/>; when the limit was
+/// reached in a window and calls stayed within the target, it grows by a tenth (at least one).
+/// Between <c>min</c> and <c>max</c>.
+/// </summary>
+/// <remarks>
+/// A fixed limit is wrong one way or the other: high enough for Poisson bursts at full load, it
+/// lets overload queue tens of milliseconds of work inside the server while new calls wait for CPU
+/// behind it; low enough for overload, it refuses calls at loads the server could serve. The
+/// latency of admitted calls says which case holds. Clock-free apart from the injected
+/// <see cref="TimeProvider"/>; thread-safe.
+/// </remarks>
+internal sealed class AdaptiveConcurrencyLimit
+{
+    public const double DecreaseFactor = 0.8;
+
+    private readonly TimeProvider _time;
+    private readonly int _min;
+    private readonly int _max;
+    private readonly Func<TimeSpan> _target;
+    private readonly long _windowTicks;
+    private readonly Lock _gate = new();
+    private int _limit;
+    private int _inFlight;
+    private long _windowEnd;
+    private long _latencyTicksSum;
+    private long _completions;
+    private int _saturated;
+
+    /// <param name="time">The clock latencies and windows are read from.</param>
+    /// <param name="min">The limit never goes below this.</param>
+    /// <param name="max">The limit never goes above this; it starts here.</param>
+    /// <param name="target">Mean latency of admitted calls above which the limit shrinks (read each window).</param>
+    /// <param name="window">How often the limit may change.</param>
+    public AdaptiveConcurrencyLimit(TimeProvider time, int min, int max, Func<TimeSpan> target, TimeSpan window)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentOutOfRangeException.ThrowIfLessThan(min, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, min);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        _time = time;
+        _min = min;
+        _max = max;
+        _target = target;
+        _limit = max;
+        _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
+        _windowEnd = time.GetTimestamp() + _windowTicks;
+    }
+
+    /// <summary>The current limit.</summary>
+    public int Limit => Volatile.Read(ref _limit);
+
+    /// <summary>Calls admitted and not yet released.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Admits a call (returns its start timestamp for <see cref="Release"/>), or returns null when the limit is reached.</summary>
+    public long? TryAcquire()
+    {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        if (inFlight > Volatile.Read(ref _limit))
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Volatile.Write(ref _saturated, 1);
+            return null;
+        }
+
+        if (inFlight == Volatile.Read(ref _limit))
+        {
+            Volatile.Write(ref _saturated, 1);
+        }
+
+        return _time.GetTimestamp();
+    }
+
+    /// <summary>Ends an admitted call; its latency counts towards the window's mean.</summary>
+    public void Release(long startTimestamp)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        var now = _time.GetTimestamp();
+        Interlocked.Add(ref _latencyTicksSum, now - startTimestamp);
+        Interlocked.Increment(ref _completions);
+        if (now >= Volatile.Read(ref _windowEnd))
+        {
+            CloseWindow(now);
+        }
+    }
+
+    private void CloseWindow(long now)
+    {
+        lock (_gate)
+        {
+            if (now < _windowEnd)
+            {
+                return; // another completion closed it
+            }
+
+            var completions = Interlocked.Exchange(ref _completions, 0);
+            var sum = Interlocked.Exchange(ref _latencyTicksSum, 0);
+            var saturated = Interlocked.Exchange(ref _saturated, 0) == 1;
+            _windowEnd = now + _windowTicks;
+            if (completions == 0)
+            {
+                return;
+            }
+
+            var meanSeconds = (double)sum / completions / _time.TimestampFrequency;
+            var limit = _limit;
+            if (meanSeconds > _target().TotalSeconds)
+            {
+                limit = Math.Max(_min, (int)(limit * DecreaseFactor));
+            }
+            else if (saturated)
+            {
+                limit = Math.Min(_max, limit + Math.Max(1, limit / 10));
+            }
+
+            Volatile.Write(ref _limit, limit);
+        }
+    }
+}

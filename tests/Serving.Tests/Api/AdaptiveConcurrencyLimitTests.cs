@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Time.Testing;
+using Serving.Api;
+
+namespace Serving.Tests.Api;
+
+public class AdaptiveConcurrencyLimitTests
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Target = TimeSpan.FromMilliseconds(2);
+
+    private static (FakeTimeProvider Time, AdaptiveConcurrencyLimit Limit) Create(int min = 4, int max = 20)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        return (time, new AdaptiveConcurrencyLimit(time, min, max, () => Target, Window));
+    }
+
+    /// <summary>Admits <paramref name="calls"/> at once, lets <paramref name="latency"/> pass, releases them all.</summary>
+    private static void Round(FakeTimeProvider time, AdaptiveConcurrencyLimit limit, int calls, TimeSpan latency)
+    {
+        var started = Enumerable.Range(0, calls).Select(_ => limit.TryAcquire()).Where(s => s is not null).ToList();
+        time.Advance(latency);
+        foreach (var s in started)
+        {
+            limit.Release(s!.Value);
+        }
+    }
+
+    /// <summary>Runs rounds until the window has passed, so the next release closes it.</summary>
+    private static void FillWindow(FakeTimeProvider time, AdaptiveConcurrencyLimit limit, int calls, TimeSpan latency)
+    {
+        for (var elapsed = TimeSpan.Zero; elapsed <= Window; elapsed += latency)
+        {
+            Round(time, limit, calls, latency);
+        }
+    }
+
+    [Fact]
+    public void Starts_at_the_maximum_and_refuses_beyond_it()
+    {
+        var (_, limit) = Create(min: 1, max: 3);
+
+        var admitted = Enumerable.Range(0, 5).Select(_ => limit.TryAcquire()).ToList();
+
+        Assert.Equal(3, admitted.Count(a => a is not null));
+        Assert.Equal(3, limit.InFlight);
+        Assert.Equal(3, limit.Limit);
+    }
+
+    [Fact]
+    public void Shrinks_by_a_fifth_per_window_while_admitted_calls_are_slower_than_the_target()
+    {
+        var (time, limit) = Create(max: 20);
+
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(5));
+        Assert.Equal(16, limit.Limit);
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(5));
+        Assert.Equal(12, limit.Limit);
+    }
+
+    [Fact]
+    public void Never_shrinks_below_the_minimum()
+    {
+        var (time, limit) = Create(min: 4, max: 20);
+
+        for (var i = 0; i < 30; i++)
+        {
+            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.Equal(4, limit.Limit);
+    }
+
+    [Fact]
+    public void Grows_back_when_the_limit_is_reached_and_calls_are_within_the_target()
+    {
+        var (time, limit) = Create(min: 4, max: 20);
+        for (var i = 0; i < 30; i++)
+        {
+            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10));
+        }
+
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1)); // closes the window that still held slow calls
+        var low = limit.Limit;
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
+        Assert.Equal(low + 1, limit.Limit);
+        for (var i = 0; i < 30; i++)
+        {
+            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(20, limit.Limit);
+    }
+
+    [Fact]
+    public void Holds_when_fast_calls_never_reach_the_limit()
+    {
+        var (time, limit) = Create(min: 4, max: 20);
+        for (var i = 0; i < 3; i++)
+        {
+            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10));
+        }
+
+        FillWindow(time, limit, calls: 2, latency: TimeSpan.FromMilliseconds(1)); // closes the window that still held slow calls
+        var shrunk = limit.Limit;
+        Assert.True(shrunk < 20);
+        for (var i = 0; i < 5; i++)
+        {
+            FillWindow(time, limit, calls: 2, latency: TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(shrunk, limit.Limit);
+    }
+
+    [Fact]
+    public void Changes_at_most_once_per_window()
+    {
+        var (time, limit) = Create(max: 20);
+
+        // Slow calls released within one window: no change until the window closes.
+        Round(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(20));
+        Round(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(20));
+        Assert.Equal(20, limit.Limit);
+        Round(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(16, limit.Limit);
+    }
+}
