@@ -342,18 +342,13 @@ public static class ProbeCommand
     }
 
     /// <summary>
-    /// Sleeps in whole-millisecond ticks until the intended time (never spins: the sender shares its
-    /// core with the gRPC client's threads); arrivals due within a tick leave together, and the
-    /// delay counts against the result because latency is taken from the intended time.
+    /// Waits for the intended time as the load generator does (<see cref="Serving.LoadTest.Dispatch.SleepThenSpinPacer"/>:
+    /// 1 ms sleeps, then yielding the core), so arrivals leave within microseconds of their time.
     /// </summary>
-    private static void WaitUntil(long start, double dueSeconds)
-    {
-        var target = start + (long)(dueSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < target)
-        {
-            Thread.Sleep(1);
-        }
-    }
+    private static void WaitUntil(long start, double dueSeconds) =>
+        Pacer.WaitUntilAsync(start, TimeSpan.FromSeconds(dueSeconds), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    private static readonly Serving.LoadTest.Dispatch.SleepThenSpinPacer Pacer = new();
 
     private static string Label(StatusCode code) => code switch
     {
