@@ -6,11 +6,12 @@
 #   3. raw ONNX Runtime: in-process tight loop on core 0, batch 1..1024, the limit in rows/s;
 #   4. the server on core 0 (1 CPU replica x 1 thread) in each batching mode (adaptive, static,
 #      none), the load generator on core 1: goodput at SLO (max-goodput, p99 <= 10 ms, < 0.1%
-#      errors) for the Criteo mix and for 10-candidate requests, then a short probe at the
+#      errors) for the Criteo mix, 10-candidate and 100-candidate requests, then a short probe at the
 #      goodput rate that records the server's timing, CPU and /metrics (where the time goes);
 #      in adaptive mode also 1,024-candidate requests alone, and the Criteo mix offered at
 #      THROUGHPUT_FRACTION of raw ONNX Runtime's rows/s (throughput with the SLO ignored);
-#   5. overload (adaptive, 10-candidate requests at OVERLOAD x its goodput for 15 s): accepted p99,
+#   5. overload (adaptive, OVERLOAD_WORKLOAD requests, default the 100-candidate ones, at OVERLOAD x
+#      their goodput for 15 s; at 10 candidates 2.5x the goodput is more than one generator core can send): accepted p99,
 #      rejection p99, share rejected; then 3 s at a quarter of the goodput (does it recover?); then
 #      the same overload as a load-generator step run on a fresh server, for its plots;
 #   6. writes artifacts/bench/{results.json,table.md,plots/*.png} and prints the table.
@@ -20,7 +21,8 @@
 #
 # Settings (environment): DATA (Criteo .txt, read at run time; default ../shared/data/criteo_train_10k.txt),
 # STEP (max-goodput step, default 5s), PRECISION (0.1), SLO_MS (10), OVERLOAD (2.5), THROUGHPUT_FRACTION (0.1),
-# CRITEO_START / SMALL_START (first offered rate of each search, req/s), SERVER_CPU (0),
+# CRITEO_START / SMALL_START / MEDIUM_START (first offered rate of each search, req/s),
+# OVERLOAD_WORKLOAD (medium, or small), SERVER_CPU (0),
 # LOADGEN_CPU (1), OUT (artifacts/bench), ALLOCATOR (false: knobs stay as configured).
 # Every server and load runs on 127.0.0.1 only and is bounded in time; the script stops the servers
 # it started (by PID) on exit.
@@ -39,6 +41,8 @@ overload_factor=${OVERLOAD:-2.5}
 throughput_fraction=${THROUGHPUT_FRACTION:-0.1}
 criteo_start=${CRITEO_START:-40}
 small_start=${SMALL_START:-800}
+medium_start=${MEDIUM_START:-400}
+overload_workload=${OVERLOAD_WORKLOAD:-medium}
 server_cpu=${SERVER_CPU:-0}
 loadgen_cpu=${LOADGEN_CPU:-1}
 allocator=${ALLOCATOR:-false}
@@ -131,12 +135,12 @@ probe() {
 for mode in adaptive static none; do
   log "server: $mode batching, core $server_cpu, 1 replica x 1 thread"
   start_server "$mode"
-  for workload in criteo small; do
-    if [[ $workload == criteo ]]; then
-      candidates=lognormal:165,1.0,1024,1; probe_candidates=lognormal:165,1.0,1024; start=$criteo_start
-    else
-      candidates=fixed:10; probe_candidates=fixed:10; start=$small_start
-    fi
+  for workload in criteo small medium; do
+    case $workload in
+      criteo) candidates=lognormal:165,1.0,1024,1; probe_candidates=lognormal:165,1.0,1024; start=$criteo_start ;;
+      small) candidates=fixed:10; probe_candidates=fixed:10; start=$small_start ;;
+      medium) candidates=fixed:100; probe_candidates=fixed:100; start=$medium_start ;;
+    esac
     dir=$out/goodput/$mode-$workload
     log "max-goodput: $mode, $workload (start $start req/s, steps of $step)"
     loadgen max-goodput --target "http://127.0.0.1:$grpc_port" --model-config "$model_config" \
@@ -164,19 +168,19 @@ for mode in adaptive static none; do
         --out "$out/probe/adaptive-criteo-throughput.json" >&2
     fi
     if [[ -n "$rate" ]]; then
-      if [[ $mode == adaptive && $workload == small ]]; then
+      if [[ $mode == adaptive && $workload == "$overload_workload" ]]; then
         over=$(jq -n --argjson r "$rate" --argjson f "$overload_factor" '$r * $f')
         calm=$(jq -n --argjson r "$rate" '$r / 4')
         log "overload: $over req/s (${overload_factor}x the adaptive goodput) for 15 s, then $calm req/s for 3 s (recovery)"
-        probe --label overload --candidates fixed:10 --rate "$over" --duration 15 --warmup 0 --max-in-flight 5000 \
+        probe --label overload --candidates "$candidates" --rate "$over" --duration 15 --warmup 0 --max-in-flight 5000 \
           --out "$out/overload.json" >&2
-        probe --label after-overload --candidates fixed:10 --rate "$calm" --duration 3 --warmup 0 \
+        probe --label after-overload --candidates "$candidates" --rate "$calm" --duration 3 --warmup 0 \
           --out "$out/after-overload.json" >&2
         log "overload as a load-generator step run on a fresh server (plots): $calm -> $over -> $calm req/s"
         stop_server
         start_server "$mode"
         loadgen run --target "http://127.0.0.1:$grpc_port" --model-config "$model_config" --data "$data" \
-          --candidates fixed:10 --slo-ms "$slo" --schedule step --rate "$calm" --peak-rate "$over" \
+          --candidates "$candidates" --slo-ms "$slo" --schedule step --rate "$calm" --peak-rate "$over" \
           --change-at 5s --change-for 10s --duration 20s --drain-timeout 2s --max-in-flight 5000 \
           --out "$out/overload-run" --quiet > "$out/logs/overload-run.log" 2>&1 || true
         cp "$out/overload-run/latency.png" "$out/plots/loadgen-overload-latency.png" 2>/dev/null || true

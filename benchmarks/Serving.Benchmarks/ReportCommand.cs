@@ -16,7 +16,15 @@ public static class ReportCommand
 {
     public static readonly string[] Modes = ["adaptive", "static", "none"];
 
-    public static readonly (string Key, string Title)[] Workloads = [("criteo", "Criteo mix"), ("small", "10 candidates")];
+    public static readonly (string Key, string Title)[] Workloads = [("criteo", "Criteo mix"), ("small", "10 candidates"), ("medium", "100 candidates")];
+
+    /// <summary>The workload key of a fixed-size candidates spec (the overload run's), or null.</summary>
+    private static string? WorkloadOf(string? candidates) => candidates switch
+    {
+        "fixed:10" => "small",
+        "fixed:100" => "medium",
+        _ => null,
+    };
 
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
@@ -92,6 +100,8 @@ public static class ReportCommand
                 ["adaptiveOverRawCriteo"] = adaptiveVsRawCriteo,
                 ["adaptiveOverNoneSmall"] = adaptiveVsNoneSmall,
                 ["adaptiveOverStaticSmall"] = Ratio(Rate("adaptive-small"), Rate("static-small")),
+                ["adaptiveOverNoneMedium"] = Ratio(Rate("adaptive-medium"), Rate("none-medium")),
+                ["adaptiveOverStaticMedium"] = Ratio(Rate("adaptive-medium"), Rate("static-medium")),
                 ["adaptiveOverNoneCriteo"] = Ratio(Rate("adaptive-criteo"), Rate("none-criteo")),
                 ["adaptiveOverStaticCriteo"] = Ratio(Rate("adaptive-criteo"), Rate("static-criteo")),
             },
@@ -114,7 +124,8 @@ public static class ReportCommand
             ReportPlots.WriteGoodput(dir, key, title, rawRows, Path.Combine(dir, "plots", $"goodput-{key}.png"));
         }
 
-        var table = Markdown(machine, raw, rawRows, rows, goodput, targets, overload, afterOverload, overloadRun, Rate("adaptive-small"), breakdown, micro);
+        var overloadBase = WorkloadOf(overload?["candidates"]?.GetValue<string>()) is { } w ? Rate($"adaptive-{w}") : null;
+        var table = Markdown(machine, raw, rawRows, rows, goodput, targets, overload, afterOverload, overloadRun, overloadBase, breakdown, micro);
         File.WriteAllText(Path.Combine(dir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         File.WriteAllText(Path.Combine(dir, "table.md"), table);
         Console.Write(table);
@@ -124,7 +135,7 @@ public static class ReportCommand
     private static string Markdown(
         JsonObject machine, JsonNode? raw, double? rawRows,
         List<(string Mode, string Workload, string Title, JsonNode? Result)> rows, JsonObject goodput,
-        JsonArray targets, JsonNode? overload, JsonNode? afterOverload, JsonObject? overloadRun, double? adaptiveSmallRate, JsonObject breakdown, JsonNode? micro)
+        JsonArray targets, JsonNode? overload, JsonNode? afterOverload, JsonObject? overloadRun, double? overloadBaseRate, JsonObject breakdown, JsonNode? micro)
     {
         var md = new StringBuilder();
         void Line(string text = "") => md.Append(text).Append('\n');
@@ -165,7 +176,7 @@ public static class ReportCommand
             var rejected = overload["latencyMsByStatus"]?["RESOURCE_EXHAUSTED"];
             var late = overload["latencyMsByStatus"]?["DEADLINE_EXCEEDED"];
             Line();
-            Line($"Overload (`adaptive`, 10-candidate requests, {F(Num(overload, "durationSeconds"), "0")} s open-loop Poisson at {F0(offered)} req/s = {F(Ratio(offered, adaptiveSmallRate), "0.0")}× the adaptive goodput; budget {Num(overload, "sloMs")} ms):");
+            Line($"Overload (`adaptive`, candidates `{overload["candidates"]}`, {F(Num(overload, "durationSeconds"), "0")} s open-loop Poisson at {F0(offered)} req/s = {F(Ratio(offered, overloadBaseRate), "0.0")}× the adaptive goodput for that size; budget {Num(overload, "sloMs")} ms):");
             Line();
             Line("| offered req/s | OK/s | rejected (RESOURCE_EXHAUSTED) | accepted p50 / p99 (ms) | rejections p50 / p99 (ms) | DEADLINE_EXCEEDED | OK answered after the budget | client drops | send lag p99 (ms) | from the actual send: accepted p99 / rejections p99 (ms) | server handler p50 / p99 of accepted (ms) |");
             Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -3,9 +3,11 @@ namespace Serving.Api;
 /// <summary>
 /// How many Rank calls the server takes at once, adapted to the latency of the calls it admits
 /// (additive increase, multiplicative decrease, once per window): when admitted calls take longer
-/// on average than the target, the limit shrinks by <see cref="DecreaseFactor"/>; when the limit was
-/// reached in a window and calls stayed within the target, it grows by a tenth (at least one).
-/// Between <c>min</c> and <c>max</c>.
+/// on average than the target while at least half the limit was in flight, the limit shrinks by
+/// <see cref="DecreaseFactor"/>; when the limit was reached in a window and calls stayed within the
+/// target, it grows by a tenth (at least one). Between <c>min</c> and <c>max</c>. Slow calls at low
+/// concurrency (a slow model, a large request) do not shrink it: fewer calls at once would not
+/// make them faster.
 /// </summary>
 /// <remarks>
 /// A fixed limit is wrong one way or the other: high enough for Poisson bursts at full load, it
@@ -30,6 +32,7 @@ internal sealed class AdaptiveConcurrencyLimit
     private long _latencyTicksSum;
     private long _completions;
     private int _saturated;
+    private int _peakInFlight;
 
     /// <param name="time">The clock latencies and windows are read from.</param>
     /// <param name="min">The limit never goes below this.</param>
@@ -74,6 +77,18 @@ internal sealed class AdaptiveConcurrencyLimit
             Volatile.Write(ref _saturated, 1);
         }
 
+        var peak = Volatile.Read(ref _peakInFlight);
+        while (inFlight > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakInFlight, inFlight, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
+
         return _time.GetTimestamp();
     }
 
@@ -102,6 +117,7 @@ internal sealed class AdaptiveConcurrencyLimit
             var completions = Interlocked.Exchange(ref _completions, 0);
             var sum = Interlocked.Exchange(ref _latencyTicksSum, 0);
             var saturated = Interlocked.Exchange(ref _saturated, 0) == 1;
+            var peak = Interlocked.Exchange(ref _peakInFlight, Volatile.Read(ref _inFlight));
             _windowEnd = now + _windowTicks;
             if (completions == 0)
             {
@@ -110,7 +126,7 @@ internal sealed class AdaptiveConcurrencyLimit
 
             var meanSeconds = (double)sum / completions / _time.TimestampFrequency;
             var limit = _limit;
-            if (meanSeconds > _target().TotalSeconds)
+            if (meanSeconds > _target().TotalSeconds && peak * 2 >= limit)
             {
                 limit = Math.Max(_min, (int)(limit * DecreaseFactor));
             }

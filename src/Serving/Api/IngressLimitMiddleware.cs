@@ -22,7 +22,7 @@ internal sealed class IngressLimitMiddleware
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Used as the latency target until a model is served (and none sets <c>sloP99Ms</c>).</summary>
-    public static readonly TimeSpan FallbackLatencyTarget = TimeSpan.FromMilliseconds(2.5);
+    public static readonly TimeSpan FallbackLatencyTarget = TimeSpan.FromMilliseconds(5);
 
     private const string GrpcRankPath = "/serving.ranking.v1.RankingService/Rank";
     private readonly RequestDelegate _next;
@@ -70,7 +70,7 @@ internal sealed class IngressLimitMiddleware
         }
     }
 
-    /// <summary>A quarter of the smallest SLO among the served models.</summary>
+    /// <summary>Half the smallest SLO among the served models.</summary>
     internal static TimeSpan LatencyTarget(ModelRepository repository)
     {
         var smallest = TimeSpan.MaxValue;
@@ -80,7 +80,7 @@ internal sealed class IngressLimitMiddleware
             smallest = slo < smallest ? slo : smallest;
         }
 
-        return smallest == TimeSpan.MaxValue ? FallbackLatencyTarget : smallest / 4;
+        return smallest == TimeSpan.MaxValue ? FallbackLatencyTarget : smallest / 2;
     }
 
     private static bool IsRank(PathString path) =>

@@ -29,8 +29,9 @@ public sealed class ServingOptions
     public int MinInFlightRequests { get; set; } = 4;
 
     /// <summary>
-    /// Mean latency of admitted Rank calls (inside the server) above which the ingress limit shrinks.
-    /// Default (null): a quarter of the smallest <c>sloP99Ms</c> among the served models.
+    /// Mean latency of admitted Rank calls (inside the server) above which the ingress limit shrinks
+    /// (while at least half the limit is in flight). Default (null): half the smallest <c>sloP99Ms</c>
+    /// among the served models.
     /// </summary>
     public TimeSpan? IngressLatencyTarget { get; set; }
 

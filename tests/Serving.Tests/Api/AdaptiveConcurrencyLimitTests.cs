@@ -112,6 +112,21 @@ public class AdaptiveConcurrencyLimitTests
     }
 
     [Fact]
+    public void Slow_calls_at_low_concurrency_do_not_shrink_it()
+    {
+        var (time, limit) = Create(max: 20);
+
+        for (var i = 0; i < 5; i++)
+        {
+            FillWindow(time, limit, calls: 9, latency: TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.Equal(20, limit.Limit);
+        FillWindow(time, limit, calls: 10, latency: TimeSpan.FromMilliseconds(10));
+        Assert.Equal(16, limit.Limit);
+    }
+
+    [Fact]
     public void Changes_at_most_once_per_window()
     {
         var (time, limit) = Create(max: 20);
