@@ -3,7 +3,9 @@ namespace Serving.Api;
 /// <summary>
 /// How many Rank calls the server takes at once, adapted to the latency of the calls it admits
 /// (additive increase, multiplicative decrease, once per window): when admitted calls take longer
-/// on average than the target while at least half the limit was in flight, the limit shrinks by
+/// on average than the target, or work waited longer than the queue-delay target before it started
+/// (the wait a call has before it is admitted), while at least half the limit was in flight, in
+/// two windows running (a lone slow window is a burst, not overload), the limit shrinks by
 /// <see cref="DecreaseFactor"/>; when the limit was reached in a window and calls stayed within the
 /// target, it grows by a tenth (at least one). Between <c>min</c> and <c>max</c>. Slow calls at low
 /// concurrency (a slow model, a large request) do not shrink it: fewer calls at once would not
@@ -24,6 +26,8 @@ internal sealed class AdaptiveConcurrencyLimit
     private readonly int _min;
     private readonly int _max;
     private readonly Func<TimeSpan> _target;
+    private readonly Func<TimeSpan>? _queueDelay;
+    private readonly TimeSpan _queueDelayTarget;
     private readonly long _windowTicks;
     private readonly Lock _gate = new();
     private int _limit;
@@ -33,13 +37,18 @@ internal sealed class AdaptiveConcurrencyLimit
     private long _completions;
     private int _saturated;
     private int _peakInFlight;
+    private bool _previousCongested;
 
     /// <param name="time">The clock latencies and windows are read from.</param>
     /// <param name="min">The limit never goes below this.</param>
     /// <param name="max">The limit never goes above this; it starts here.</param>
     /// <param name="target">Mean latency of admitted calls above which the limit shrinks (read each window).</param>
     /// <param name="window">How often the limit may change.</param>
-    public AdaptiveConcurrencyLimit(TimeProvider time, int min, int max, Func<TimeSpan> target, TimeSpan window)
+    /// <param name="queueDelay">Read once per window: how long work waited to start in that window (null: not watched).</param>
+    /// <param name="queueDelayTarget">Queue delay above which the limit shrinks.</param>
+    public AdaptiveConcurrencyLimit(
+        TimeProvider time, int min, int max, Func<TimeSpan> target, TimeSpan window,
+        Func<TimeSpan>? queueDelay = null, TimeSpan queueDelayTarget = default)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(target);
@@ -50,6 +59,8 @@ internal sealed class AdaptiveConcurrencyLimit
         _min = min;
         _max = max;
         _target = target;
+        _queueDelay = queueDelay;
+        _queueDelayTarget = queueDelayTarget;
         _limit = max;
         _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
         _windowEnd = time.GetTimestamp() + _windowTicks;
@@ -119,6 +130,7 @@ internal sealed class AdaptiveConcurrencyLimit
             var saturated = Interlocked.Exchange(ref _saturated, 0) == 1;
             var peak = Interlocked.Exchange(ref _peakInFlight, Volatile.Read(ref _inFlight));
             _windowEnd = now + _windowTicks;
+            var queued = _queueDelay?.Invoke() > _queueDelayTarget;
             if (completions == 0)
             {
                 return;
@@ -126,11 +138,14 @@ internal sealed class AdaptiveConcurrencyLimit
 
             var meanSeconds = (double)sum / completions / _time.TimestampFrequency;
             var limit = _limit;
-            if (meanSeconds > _target().TotalSeconds && peak * 2 >= limit)
+            var congested = (meanSeconds > _target().TotalSeconds || queued) && peak * 2 >= limit;
+            var persistent = congested && _previousCongested;
+            _previousCongested = congested;
+            if (persistent)
             {
                 limit = Math.Max(_min, (int)(limit * DecreaseFactor));
             }
-            else if (saturated)
+            else if (saturated && !congested)
             {
                 limit = Math.Min(_max, limit + Math.Max(1, limit / 10));
             }

@@ -29,7 +29,8 @@ internal sealed class IngressLimitMiddleware
     private readonly ServingMetrics _metrics;
     private readonly AdaptiveConcurrencyLimit? _limit;
 
-    public IngressLimitMiddleware(RequestDelegate next, IOptions<ServingOptions> options, ServingMetrics metrics, ModelRepository repository, TimeProvider time)
+    public IngressLimitMiddleware(
+        RequestDelegate next, IOptions<ServingOptions> options, ServingMetrics metrics, ModelRepository repository, TimeProvider time, ThreadPoolQueueDelay queueDelay)
     {
         ArgumentNullException.ThrowIfNull(options);
         _next = next;
@@ -39,7 +40,8 @@ internal sealed class IngressLimitMiddleware
         {
             _limit = new AdaptiveConcurrencyLimit(
                 time, Math.Min(o.MinInFlightRequests, o.MaxInFlightRequests), o.MaxInFlightRequests,
-                () => o.IngressLatencyTarget ?? LatencyTarget(repository), Window);
+                () => o.IngressLatencyTarget ?? LatencyTarget(repository), Window,
+                queueDelay.TakeMean, o.IngressQueueDelayTarget);
             metrics.IngressLimit.Set(_limit.Limit);
         }
     }

@@ -35,6 +35,12 @@ public sealed class ServingOptions
     /// </summary>
     public TimeSpan? IngressLatencyTarget { get; set; }
 
+    /// <summary>
+    /// Mean wait of work in the thread pool's queue (where a new call waits before the ingress limit
+    /// sees it) above which the ingress limit shrinks.
+    /// </summary>
+    public TimeSpan IngressQueueDelayTarget { get; set; } = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Batching defaults.</summary>
     public BatchingOptions Batching { get; set; } = new();
 

@@ -21,6 +21,7 @@ public static class ServingServiceCollectionExtensions
             .Validate(o => o.MaxInFlightRequests >= 0, "Serving:MaxInFlightRequests must be >= 0 (0: no limit)")
             .Validate(o => o.MinInFlightRequests >= 1, "Serving:MinInFlightRequests must be >= 1")
             .Validate(o => o.IngressLatencyTarget is null || o.IngressLatencyTarget > TimeSpan.Zero, "Serving:IngressLatencyTarget must be > 0")
+            .Validate(o => o.IngressQueueDelayTarget > TimeSpan.Zero, "Serving:IngressQueueDelayTarget must be > 0")
             .Validate(o => o.Batching.MaxBatchRows >= 1, "Serving:Batching:MaxBatchRows must be >= 1")
             .Validate(o => o.Batching.TargetBatchRows >= 1 && o.Batching.TargetBatchRows <= o.Batching.MaxBatchRows, "Serving:Batching:TargetBatchRows must be in [1, MaxBatchRows]")
             .Validate(o => o.Batching.MaxQueuedRows >= o.MaxCandidatesPerRequest, "Serving:Batching:MaxQueuedRows must be >= Serving:MaxCandidatesPerRequest")
@@ -51,6 +52,7 @@ public static class ServingServiceCollectionExtensions
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>();
         services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, IngressLimitStartupFilter>();
+        services.TryAddSingleton<ThreadPoolQueueDelay>();
         services.AddGrpc(o =>
             {
                 o.Interceptors.Add<RequestMetricsInterceptor>();

@@ -8,10 +8,12 @@ public class AdaptiveConcurrencyLimitTests
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Target = TimeSpan.FromMilliseconds(2);
 
-    private static (FakeTimeProvider Time, AdaptiveConcurrencyLimit Limit) Create(int min = 4, int max = 20)
+    private static readonly TimeSpan QueueDelayTarget = TimeSpan.FromMilliseconds(1);
+
+    private static (FakeTimeProvider Time, AdaptiveConcurrencyLimit Limit) Create(int min = 4, int max = 20, Func<TimeSpan>? queueDelay = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        return (time, new AdaptiveConcurrencyLimit(time, min, max, () => Target, Window));
+        return (time, new AdaptiveConcurrencyLimit(time, min, max, () => Target, Window, queueDelay ?? (() => TimeSpan.Zero), QueueDelayTarget));
     }
 
     /// <summary>Admits <paramref name="calls"/> at once, lets <paramref name="latency"/> pass, releases them all.</summary>
@@ -47,14 +49,46 @@ public class AdaptiveConcurrencyLimitTests
     }
 
     [Fact]
-    public void Shrinks_by_a_fifth_per_window_while_admitted_calls_are_slower_than_the_target()
+    public void Shrinks_by_a_fifth_per_window_from_the_second_window_in_a_row_with_admitted_calls_slower_than_the_target()
     {
         var (time, limit) = Create(max: 20);
 
         FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(5));
+        Assert.Equal(20, limit.Limit);
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(5));
         Assert.Equal(16, limit.Limit);
         FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(5));
         Assert.Equal(12, limit.Limit);
+    }
+
+    [Fact]
+    public void A_lone_slow_window_is_a_burst_and_leaves_the_limit_alone()
+    {
+        var (time, limit) = Create(max: 20);
+
+        for (var i = 0; i < 4; i++)
+        {
+            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(5));
+            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(20, limit.Limit);
+    }
+
+    [Fact]
+    public void Shrinks_when_work_waits_in_the_queue_even_though_admitted_calls_are_fast()
+    {
+        var queueDelay = TimeSpan.FromMilliseconds(3);
+        var (time, limit) = Create(max: 20, queueDelay: () => queueDelay);
+
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
+        Assert.Equal(16, limit.Limit);
+
+        queueDelay = TimeSpan.FromMilliseconds(0.2);
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
+        Assert.True(limit.Limit > 16, "grows back once the queue drains");
     }
 
     [Fact]
@@ -123,6 +157,7 @@ public class AdaptiveConcurrencyLimitTests
 
         Assert.Equal(20, limit.Limit);
         FillWindow(time, limit, calls: 10, latency: TimeSpan.FromMilliseconds(10));
+        FillWindow(time, limit, calls: 10, latency: TimeSpan.FromMilliseconds(10));
         Assert.Equal(16, limit.Limit);
     }
 
@@ -131,9 +166,13 @@ public class AdaptiveConcurrencyLimitTests
     {
         var (time, limit) = Create(max: 20);
 
-        // Slow calls released within one window: no change until the window closes.
-        Round(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(20));
-        Round(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(20));
+        // Slow calls: the first window (closed at 60 ms) only marks congestion; the second (closed at
+        // 120 ms) shrinks the limit once, however many slow calls were released inside it.
+        for (var i = 0; i < 5; i++)
+        {
+            Round(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(20));
+        }
+
         Assert.Equal(20, limit.Limit);
         Round(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(20));
 

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The allocator's measurement (issue 5, docs/allocator.md "Measured"): a step (load doubles for 30 s,
+# then returns) and a spike, with the controller on against static configurations run the same way,
+# interleaved in one run; about 12 minutes on the 2-core machine.
+#
+#   scripts/allocator-benchmark.sh
+#
+# Each configuration gets a fresh server pinned to SERVER_CPU (0) with up to 2 CPU replicas x 1 thread,
+# the load generator pinned to LOADGEN_CPU (1), 10-candidate requests replaying Criteo rows (DATA),
+# open-loop Poisson, SLO_MS (10). Per run and configuration it reports, from the load generator's
+# per-second series: the share of 1-s windows within the SLO (p99 <= SLO and at most 1% of the
+# window's requests refused or late) and the goodput (OK responses in those windows, per second of
+# the run). Static configurations run with Serving:Allocator:Enabled=false and fixed knobs; the best
+# of them "in hindsight" is the one with the highest goodput in each scenario.
+#
+# Settings (environment): DATA, SLO_MS (10), BASE_RATE (2000 req/s), STEP_RATE (2 x base),
+# SPIKE_RATE (3 x base), SERVER_CPU, LOADGEN_CPU, OUT (artifacts/allocator-bench).
+# Loopback only; every run is bounded in time; the script stops the servers it started on exit.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=${OUT:-$root/artifacts/allocator-bench}
+build=$root/artifacts/bench-build
+data=${DATA:-$root/../shared/data/criteo_train_10k.txt}
+slo=${SLO_MS:-10}
+base=${BASE_RATE:-2000}
+step_rate=${STEP_RATE:-$(( base * 2 ))}
+spike_rate=${SPIKE_RATE:-$(( base * 3 ))}
+server_cpu=${SERVER_CPU:-0}
+loadgen_cpu=${LOADGEN_CPU:-1}
+
+[[ -f "$data" ]] || { echo "Criteo data not found: $data (set DATA=...)" >&2; exit 2; }
+command -v jq >/dev/null || { echo "jq is required" >&2; exit 2; }
+rm -rf "$out"; mkdir -p "$out"
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+dotnet build -c Release src/Serving.Host/Serving.Host.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
+dotnet build -c Release loadtest/Serving.LoadTest/Serving.LoadTest.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
+dotnet build -c Release benchmarks/Serving.Benchmarks/Serving.Benchmarks.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
+host_dll=$build/bin/Serving.Host/release/Serving.Host.dll
+loadgen_dll=$build/bin/Serving.LoadTest/release/Serving.LoadTest.dll
+bench_dll=$build/bin/Serving.Benchmarks/release/Serving.Benchmarks.dll
+
+server_pid=
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=
+}
+trap stop_server EXIT
+
+# name | extra server settings (space-separated KEY=VALUE)
+configs=(
+  "controller|Serving__Allocator__Enabled=true Serving__Allocator__Interval=00:00:01"
+  "static-64rows-0.5ms|Serving__Allocator__Enabled=false Serving__Batching__TargetBatchRows=64 Serving__Batching__MaxQueueDelay=00:00:00.0005"
+  "static-256rows-2ms|Serving__Allocator__Enabled=false Serving__Batching__TargetBatchRows=256 Serving__Batching__MaxQueueDelay=00:00:00.002"
+  "static-1024rows-4ms|Serving__Allocator__Enabled=false Serving__Batching__TargetBatchRows=1024 Serving__Batching__MaxQueueDelay=00:00:00.004"
+)
+
+start_server() { # name settings
+  local name=$1 settings=$2 ports
+  ports=$(dotnet "$bench_dll" free-ports 2 | tr '\n' ' ')
+  read -r http_port grpc_port <<< "$ports"
+  # shellcheck disable=SC2086
+  env $settings \
+    Serving__ModelRepositoryPath="$root/models" \
+    Serving__Devices__Cpu__Replicas=2 \
+    Serving__Devices__Cpu__IntraOpThreads=1 \
+    Serving__Devices__Gpu__Enabled=false \
+    Serving__Drain__Timeout=00:00:02 \
+    Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http_port" \
+    Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
+    Logging__LogLevel__Default=Warning \
+    taskset -c "$server_cpu" dotnet "$host_dll" > "$out/server-$name.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$http_port/readyz" > /dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "server ($name) did not become ready; see $out/server-$name.log" >&2
+  exit 1
+}
+
+run_load() { # dir schedule-args...
+  local dir=$1; shift
+  taskset -c "$loadgen_cpu" dotnet "$loadgen_dll" run --target "http://127.0.0.1:$grpc_port" \
+    --model-config models/criteo-deepfm/config.json --data "$data" --candidates fixed:10 --slo-ms "$slo" \
+    --warmup 5s --drain-timeout 2s --max-in-flight 5000 --quiet --out "$dir" "$@" > "$dir.log" 2>&1 || true
+}
+
+# windows within SLO and goodput from a run's per-second series
+score() { # dir
+  jq --argjson slo "$slo" '
+    (length) as $n
+    | map(. as $w | ($w.completed // 0) as $c
+          | ((($w.statusCounts // {}) | to_entries | map(select(.key != "OK") | .value) | add) // 0) as $bad
+          | {ok: ($w.succeeded // 0),
+             within: ($c > 0 and ($w.p99Ms // 1e9) <= $slo and $bad <= 0.01 * ($c + ($w.dropped // 0)))})
+    | {windows: $n, withinShare: ((map(select(.within)) | length) / $n),
+       goodput: ((map(select(.within) | .ok) | add // 0) / $n), okPerSecond: ((map(.ok) | add) / $n)}' "$1/timeseries.json"
+}
+
+for entry in "${configs[@]}"; do
+  name=${entry%%|*}; settings=${entry#*|}
+  for scenario in step spike; do
+    log "$name: $scenario"
+    start_server "$name" "$settings"
+    dir=$out/$name-$scenario
+    if [[ $scenario == step ]]; then
+      run_load "$dir" --schedule step --rate "$base" --peak-rate "$step_rate" --change-at 20s --change-for 30s --duration 70s
+    else
+      run_load "$dir" --schedule spike --rate "$base" --peak-rate "$spike_rate" --change-at 20s --change-for 5s --duration 50s
+    fi
+    curl -s "http://127.0.0.1:$http_port/v1/allocator" > "$dir/allocator.json" 2>/dev/null || true
+    stop_server
+    if [[ -f "$dir/timeseries.json" ]]; then
+      score "$dir" | jq -c --arg name "$name" --arg scenario "$scenario" '. + {config: $name, scenario: $scenario}' >> "$out/scores.jsonl"
+    else
+      log "$name $scenario: no timeseries (see $dir.log)"
+    fi
+  done
+done
+
+jq -s --argjson slo "$slo" '
+  group_by(.scenario) | map({
+    scenario: .[0].scenario,
+    rows: .,
+    bestStatic: (map(select(.config != "controller")) | max_by(.goodput)),
+    controller: (map(select(.config == "controller")) | .[0])
+  } | . + {goodputRatio: (if .bestStatic.goodput > 0 then .controller.goodput / .bestStatic.goodput else null end)})' \
+  "$out/scores.jsonl" > "$out/results.json"
+
+{
+  echo "SLO $slo ms; base $base req/s, step to $step_rate req/s (20-50 s of 70 s), spike to $spike_rate req/s (at 20 s, decaying over 5 s, of 50 s); 10-candidate requests; load average at end $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
+  echo "| scenario | configuration | 1-s windows within SLO | goodput req/s | OK req/s |"
+  echo "|---|---|---:|---:|---:|"
+  jq -r '.[] | .rows[] | "| \(.scenario) | \(.config) | \(.withinShare * 1000 | round / 10)% | \(.goodput | round) | \(.okPerSecond | round) |"' "$out/results.json"
+  echo
+  jq -r '.[] | "\(.scenario): controller \(.controller.withinShare * 1000 | round / 10)% of windows within SLO, goodput \(.goodputRatio * 100 | round / 100)x the best static (\(.bestStatic.config))"' "$out/results.json"
+} | tee "$out/table.md"
