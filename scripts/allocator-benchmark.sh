@@ -14,7 +14,8 @@
 # of them "in hindsight" is the one with the highest goodput in each scenario.
 #
 # Settings (environment): DATA, SLO_MS (10), BASE_RATE (2000 req/s), STEP_RATE (2 x base),
-# SPIKE_RATE (3 x base), SERVER_CPU, LOADGEN_CPU, OUT (artifacts/allocator-bench).
+# SPIKE_RATE (3 x base), CPU_REPLICAS (2: loaded replicas), SERVER_CPU, LOADGEN_CPU, OUT (artifacts/allocator-bench),
+# ONLY (a regular expression: run only the configurations whose name matches, e.g. ONLY=controller).
 # Loopback only; every run is bounded in time; the script stops the servers it started on exit.
 set -euo pipefail
 
@@ -70,7 +71,7 @@ start_server() { # name settings
   # shellcheck disable=SC2086
   env $settings \
     Serving__ModelRepositoryPath="$root/models" \
-    Serving__Devices__Cpu__Replicas=2 \
+    Serving__Devices__Cpu__Replicas="${CPU_REPLICAS:-2}" \
     Serving__Devices__Cpu__IntraOpThreads=1 \
     Serving__Devices__Gpu__Enabled=false \
     Serving__Drain__Timeout=00:00:02 \
@@ -109,6 +110,7 @@ score() { # dir
 
 for entry in "${configs[@]}"; do
   name=${entry%%|*}; settings=${entry#*|}
+  [[ -z "${ONLY:-}" || $name =~ ${ONLY:-} ]] || continue
   for scenario in step spike; do
     log "$name: $scenario"
     start_server "$name" "$settings"
@@ -134,7 +136,7 @@ jq -s --argjson slo "$slo" '
     rows: .,
     bestStatic: (map(select(.config != "controller")) | max_by(.goodput)),
     controller: (map(select(.config == "controller")) | .[0])
-  } | . + {goodputRatio: (if .bestStatic.goodput > 0 then .controller.goodput / .bestStatic.goodput else null end)})' \
+  } | . + {goodputRatio: (if (.bestStatic.goodput // 0) > 0 and .controller != null then .controller.goodput / .bestStatic.goodput else null end)})' \
   "$out/scores.jsonl" > "$out/results.json"
 
 {
@@ -144,5 +146,5 @@ jq -s --argjson slo "$slo" '
   echo "|---|---|---:|---:|---:|"
   jq -r '.[] | .rows[] | "| \(.scenario) | \(.config) | \(.withinShare * 1000 | round / 10)% | \(.goodput | round) | \(.okPerSecond | round) |"' "$out/results.json"
   echo
-  jq -r '.[] | "\(.scenario): controller \(.controller.withinShare * 1000 | round / 10)% of windows within SLO, goodput \(.goodputRatio * 100 | round / 100)x the best static (\(.bestStatic.config))"' "$out/results.json"
+  jq -r '.[] | select(.controller != null and .goodputRatio != null) | "\(.scenario): controller \(.controller.withinShare * 1000 | round / 10)% of windows within SLO, goodput \(.goodputRatio * 100 | round / 100)x the best static (\(.bestStatic.config))"' "$out/results.json"
 } | tee "$out/table.md"
