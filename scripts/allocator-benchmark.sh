@@ -15,7 +15,8 @@
 #
 # Settings (environment): DATA, SLO_MS (10), BASE_RATE (2000 req/s), STEP_RATE (2 x base),
 # SPIKE_RATE (3 x base), CPU_REPLICAS (2: loaded replicas), SERVER_CPU, LOADGEN_CPU, OUT (artifacts/allocator-bench),
-# ONLY (a regular expression: run only the configurations whose name matches, e.g. ONLY=controller).
+# ONLY (a regular expression: run only the configurations whose name matches, e.g. ONLY=controller),
+# EXTRA_CONFIG ("name|KEY=VALUE ...": one more configuration).
 # Loopback only; every run is bounded in time; the script stops the servers it started on exit.
 set -euo pipefail
 
@@ -63,6 +64,9 @@ configs=(
   "static-256rows-2ms|Serving__Allocator__Enabled=false Serving__Batching__TargetBatchRows=256 Serving__Batching__MaxQueueDelay=00:00:00.002"
   "static-1024rows-4ms|Serving__Allocator__Enabled=false Serving__Batching__TargetBatchRows=1024 Serving__Batching__MaxQueueDelay=00:00:00.004"
 )
+
+# EXTRA_CONFIG="name|KEY=VALUE ..." adds one more configuration (an experiment).
+[[ -n "${EXTRA_CONFIG:-}" ]] && configs+=("$EXTRA_CONFIG")
 
 start_server() { # name settings
   local name=$1 settings=$2 ports

@@ -1,28 +1,15 @@
-using System.Text;
 using Serving.Telemetry;
 
 namespace Serving.Allocation;
 
 /// <summary>
-/// The default latency source: this process's own histograms. Each read serialises the metrics
-/// registry to the text exposition format (what <c>/metrics</c> serves), and differences it
-/// against the previous read, so a snapshot covers the time since the previous read (one control
-/// interval) and its quantiles are computed from the bucket deltas as Prometheus would.
+/// The default latency source: this process's own figures (<see cref="LatencyTotals"/>, fed with
+/// the Prometheus histograms and counters, same buckets), differenced against the previous read, so
+/// a snapshot covers the time since the previous read (one control interval) and its quantiles are
+/// computed from the bucket deltas as Prometheus would.
 /// </summary>
 public sealed class InProcessLatencySource : ILatencySource, IDisposable
 {
-    /// <summary>Rejection reasons that count as the server failing a request (draining and best-effort shedding are by design).</summary>
-    internal static readonly string[] MissReasons = ["queue_full", "predicted_deadline_miss"];
-
-    private static readonly HashSet<string> Names =
-    [
-        "serving_request_duration_seconds_bucket",
-        "serving_candidates_per_request_sum",
-        "serving_compute_duration_seconds_sum",
-        "serving_rejections_total",
-        "serving_deadline_exceeded_total",
-    ];
-
     private readonly ServingMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly Func<TimeSpan> _processCpu;
@@ -90,55 +77,24 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
         }
     }
 
-    /// <summary>The cumulative totals of every model, as the registry holds them now.</summary>
-    internal async Task<Dictionary<string, Totals>> CollectAsync(CancellationToken cancellationToken)
+    /// <summary>The cumulative totals of every model now (<see cref="LatencyTotals"/>: no registry serialisation).</summary>
+    internal Task<Dictionary<string, Totals>> CollectAsync(CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream();
-        await _metrics.Registry.CollectAndExportAsTextAsync(stream, cancellationToken).ConfigureAwait(false);
-        var text = Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+        cancellationToken.ThrowIfCancellationRequested();
+        var bounds = _metrics.Totals.UpperBounds();
         var totals = new Dictionary<string, Totals>(StringComparer.Ordinal);
-        foreach (var sample in ExpositionText.Parse(text, Names))
+        foreach (var (model, snapshot) in _metrics.Totals.Read())
         {
-            if (!sample.Labels.TryGetValue("model", out var model))
+            var t = new Totals { Rows = snapshot.Rows, ComputeSeconds = snapshot.ComputeSeconds, Misses = snapshot.Misses };
+            for (var i = 0; i < bounds.Length; i++)
             {
-                continue;
+                t.Buckets[bounds[i]] = snapshot.CumulativeCounts[i];
             }
 
-            if (!totals.TryGetValue(model, out var t))
-            {
-                t = new Totals();
-                totals[model] = t;
-            }
-
-            switch (sample.Name)
-            {
-                case "serving_request_duration_seconds_bucket":
-                    if (sample.Labels.TryGetValue("le", out var le) && ExpositionText.TryParseValue(le, out var bound))
-                    {
-                        t.Buckets[bound] = t.Buckets.GetValueOrDefault(bound) + sample.Value;
-                    }
-
-                    break;
-                case "serving_candidates_per_request_sum":
-                    t.Rows += sample.Value;
-                    break;
-                case "serving_compute_duration_seconds_sum":
-                    t.ComputeSeconds += sample.Value;
-                    break;
-                case "serving_rejections_total":
-                    if (sample.Labels.TryGetValue("reason", out var reason) && MissReasons.Contains(reason))
-                    {
-                        t.Misses += sample.Value;
-                    }
-
-                    break;
-                case "serving_deadline_exceeded_total":
-                    t.Misses += sample.Value;
-                    break;
-            }
+            totals[model] = t;
         }
 
-        return totals;
+        return Task.FromResult(totals);
     }
 
     private static LatencySnapshot Delta(Totals after, Totals? before, TimeSpan window)

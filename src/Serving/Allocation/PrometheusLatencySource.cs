@@ -33,7 +33,7 @@ public sealed class PrometheusLatencySource : ILatencySource, IDisposable
     {
         var selector = string.IsNullOrWhiteSpace(_options.Selector) ? "model!=\"\"" : $"model!=\"\",{_options.Selector.Trim().Trim(',')}";
         var window = Duration(_options.QueryWindow);
-        var missReasons = string.Join('|', InProcessLatencySource.MissReasons);
+        var missReasons = string.Join('|', Telemetry.LatencyTotals.MissReasons);
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["p99"] = $"histogram_quantile(0.99, sum by (model, le) (rate(serving_request_duration_seconds_bucket{{{selector}}}[{window}])))",
@@ -98,7 +98,7 @@ public sealed class PrometheusLatencySource : ILatencySource, IDisposable
         {
             if (series.GetProperty("metric").TryGetProperty("model", out var model)
                 && model.GetString() is { } name
-                && ExpositionText.TryParseValue(series.GetProperty("value")[1].GetString() ?? "NaN", out var value))
+                && TryParseValue(series.GetProperty("value")[1].GetString() ?? "NaN", out var value))
             {
                 values[name] = value;
             }
@@ -124,6 +124,26 @@ public sealed class PrometheusLatencySource : ILatencySource, IDisposable
         if (_ownsClient)
         {
             _http.Dispose();
+        }
+    }
+
+    /// <summary>A sample value as Prometheus writes it: a float, <c>+Inf</c>, <c>-Inf</c> or <c>NaN</c>.</summary>
+    internal static bool TryParseValue(string text, out double value)
+    {
+        switch (text)
+        {
+            case "+Inf":
+            case "Inf":
+                value = double.PositiveInfinity;
+                return true;
+            case "-Inf":
+                value = double.NegativeInfinity;
+                return true;
+            case "NaN":
+                value = double.NaN;
+                return true;
+            default:
+                return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value);
         }
     }
 }

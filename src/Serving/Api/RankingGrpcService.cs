@@ -59,8 +59,7 @@ internal sealed class RankingGrpcService(
         response.Scores.Add(result.Scores);
         var elapsed = time.GetElapsedTime(started);
         response.Timing.TotalMs = elapsed.TotalMilliseconds;
-        metrics.RequestDuration.WithLabels(version.Spec.Name).Observe(elapsed.TotalSeconds);
-        metrics.CandidatesPerRequest.WithLabels(version.Spec.Name).Observe(rows.Rows);
+        metrics.RecordRequest(version.Spec.Name, elapsed, rows.Rows);
         return response;
     }
 

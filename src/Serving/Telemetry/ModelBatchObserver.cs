@@ -7,11 +7,10 @@ namespace Serving.Telemetry;
 internal sealed class ModelBatchObserver(ServingMetrics metrics, string model) : IBatchObserver
 {
     private readonly Gauge.Child _queuedRows = metrics.QueuedRows.WithLabels(model);
-    private readonly Counter.Child _deadlineExceeded = metrics.DeadlineExceeded.WithLabels(model);
 
-    public void Rejected(string reason) => metrics.Rejections.WithLabels(model, reason).Inc();
+    public void Rejected(string reason) => metrics.RecordRejection(model, reason);
 
-    public void DeadlineExceeded() => _deadlineExceeded.Inc();
+    public void DeadlineExceeded() => metrics.RecordDeadlineExceeded(model);
 
     public void QueuedRows(int rows) => _queuedRows.Set(rows);
 

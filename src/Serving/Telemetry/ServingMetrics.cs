@@ -61,10 +61,36 @@ public sealed class ServingMetrics
     public Gauge DeviceState { get; }
     public Gauge CircuitState { get; }
 
+    /// <summary>The allocator's cheap copy of the request, compute and miss figures (fed with the collectors).</summary>
+    public LatencyTotals Totals { get; } = new(LatencyBucketsSeconds);
+
+    /// <summary>Records one answered Rank request: its server-side duration and its rows.</summary>
+    public void RecordRequest(string model, TimeSpan elapsed, int rows)
+    {
+        RequestDuration.WithLabels(model).Observe(elapsed.TotalSeconds);
+        CandidatesPerRequest.WithLabels(model).Observe(rows);
+        Totals.Request(model, elapsed.TotalSeconds, rows);
+    }
+
+    /// <summary>Records a request refused before compute.</summary>
+    public void RecordRejection(string model, string reason)
+    {
+        Rejections.WithLabels(model, reason).Inc();
+        Totals.Rejected(model, reason);
+    }
+
+    /// <summary>Records a request answered DEADLINE_EXCEEDED.</summary>
+    public void RecordDeadlineExceeded(string model)
+    {
+        DeadlineExceeded.WithLabels(model).Inc();
+        Totals.DeadlineExceeded(model);
+    }
+
     /// <summary>Records one executed batch (queue time is recorded per slice by the batcher).</summary>
     public void RecordBatch(string model, Execution.BatchExecution batch)
     {
         ComputeDuration.WithLabels(model, batch.Device).Observe(batch.Compute.TotalSeconds);
+        Totals.Compute(model, batch.Compute);
         BatchRows.WithLabels(model, batch.Device).Observe(batch.BatchRows);
     }
 }

@@ -21,11 +21,20 @@ public class InProcessLatencySourceTests
         }
 
         Answer("m", 0.040, rows: 150);
-        _metrics.ComputeDuration.WithLabels("m", "cpu").Observe(0.3);
-        _metrics.ComputeDuration.WithLabels("m", "gpu").Observe(0.1);
-        _metrics.Rejections.WithLabels("m", "queue_full").Inc(3);
-        _metrics.Rejections.WithLabels("m", "draining").Inc(50);
-        _metrics.DeadlineExceeded.WithLabels("m").Inc(2);
+        _metrics.RecordBatch("m", Batch("cpu", 0.3));
+        _metrics.RecordBatch("m", Batch("gpu", 0.1));
+        for (var i = 0; i < 3; i++)
+        {
+            _metrics.RecordRejection("m", "queue_full");
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            _metrics.RecordRejection("m", "draining");
+        }
+
+        _metrics.RecordDeadlineExceeded("m");
+        _metrics.RecordDeadlineExceeded("m");
         _time.Advance(TimeSpan.FromSeconds(2));
 
         var first = (await source.ReadAsync(["m", "idle"], CancellationToken.None))["m"];
@@ -84,6 +93,22 @@ public class InProcessLatencySourceTests
     }
 
     [Fact]
+    public void The_totals_put_each_latency_in_the_bucket_prometheus_would()
+    {
+        var totals = new LatencyTotals([0.001, 0.002]);
+        totals.Request("m", 0.0005, 1);
+        totals.Request("m", 0.001, 1);   // on a bound: "le" is inclusive
+        totals.Request("m", 0.0015, 1);
+        totals.Request("m", 5, 1);       // above every bound: +Inf
+
+        var read = totals.Read()["m"];
+
+        Assert.Equal([2.0, 3.0, 4.0], read.CumulativeCounts);
+        Assert.Equal(new[] { 0.001, 0.002, double.PositiveInfinity }, totals.UpperBounds());
+        Assert.Equal(4, read.Rows);
+    }
+
+    [Fact]
     public async Task A_model_without_traffic_gets_an_empty_window()
     {
         using var source = new InProcessLatencySource(_metrics, _time);
@@ -96,11 +121,10 @@ public class InProcessLatencySourceTests
         Assert.Equal(TimeSpan.FromSeconds(2), idle.Window);
     }
 
-    private void Answer(string model, double seconds, int rows)
-    {
-        _metrics.RequestDuration.WithLabels(model).Observe(seconds);
-        _metrics.CandidatesPerRequest.WithLabels(model).Observe(rows);
-    }
+    private static Serving.Execution.BatchExecution Batch(string device, double computeSeconds) =>
+        new(device, 10, TimeSpan.Zero, TimeSpan.FromSeconds(computeSeconds));
+
+    private void Answer(string model, double seconds, int rows) => _metrics.RecordRequest(model, TimeSpan.FromSeconds(seconds), rows);
 
     /// <summary>Cumulative counts over the latency buckets for <paramref name="fast"/> at 1.5 ms and <paramref name="slow"/> at 40 ms.</summary>
     private static double[] Cumulative(int fast, int slow) =>
