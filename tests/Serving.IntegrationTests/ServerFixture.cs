@@ -44,6 +44,8 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Serving:Devices:Gpu:Enabled"] = "false",
             // The controller would retune batching and replicas under the tests' feet; its own tests turn it on.
             ["Serving:Allocator:Enabled"] = "false",
+            // Warm-up calls would land in the tests' metrics and in-flight counts; RequestPathWarmUpTests turn it on.
+            ["Serving:WarmUpRequestPath"] = "false",
         };
         foreach (var (key, value) in Settings)
         {

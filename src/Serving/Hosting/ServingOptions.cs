@@ -41,6 +41,14 @@ public sealed class ServingOptions
     /// </summary>
     public TimeSpan IngressQueueDelayTarget { get; set; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// Before /readyz turns ready, send one REST and one gRPC Rank call per model through the
+    /// server's own listening addresses, so the first real calls do not pay for compiling the
+    /// request path (the server runs without tiered compilation: fully optimised code, compiled on
+    /// first use, which made the first call after start miss a 10 ms SLO).
+    /// </summary>
+    public bool WarmUpRequestPath { get; set; } = true;
+
     /// <summary>Batching defaults.</summary>
     public BatchingOptions Batching { get; set; } = new();
 

@@ -41,6 +41,8 @@ public static class ServingServiceCollectionExtensions
             .Bind(configuration.GetSection($"{ServingOptions.SectionName}:Drain"))
             .Validate(o => o.Timeout >= TimeSpan.Zero, "Serving:Drain:Timeout must be >= 0");
         services.AddHostedService<ModelRepositoryLoader>();
+        services.TryAddSingleton<RequestPathWarmUp>();
+        services.AddHostedService(sp => sp.GetRequiredService<RequestPathWarmUp>());
         services.AddHostedService<DrainService>();
         services.AddAllocator(configuration);
 

@@ -8,7 +8,12 @@ public sealed class ModelRepository : IAsyncDisposable
     private FrozenDictionary<string, ServedModel> _models = FrozenDictionary<string, ServedModel>.Empty;
 
     /// <summary>True once every model in the repository is loaded and warmed.</summary>
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public bool Ready { get; private set; }
+
+    /// <summary>Completes when the models are first published.</summary>
+    public Task WhenReady => _ready.Task;
 
     public IEnumerable<ServedModel> Models => _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
 
@@ -19,6 +24,7 @@ public sealed class ModelRepository : IAsyncDisposable
     {
         _models = models.ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
         Ready = true;
+        _ready.TrySetResult();
     }
 
     public async ValueTask DisposeAsync()
