@@ -1,15 +1,15 @@
 namespace Serving.Api;
 
 /// <summary>
-/// How many Rank calls the server takes at once, adapted to the latency of the calls it admits
-/// (additive increase, multiplicative decrease, once per window): when admitted calls take longer
-/// on average than the target, or work waited longer than the queue-delay target before it started
-/// (the wait a call has before it is admitted), while at least half the limit was in flight, in
-/// two windows running (a lone slow window is a burst, not overload), the limit shrinks by
-/// <see cref="DecreaseFactor"/>; when the limit was reached in a window and calls stayed within the
-/// target, it grows by a tenth (at least one). Between <c>min</c> and <c>max</c>. Slow calls at low
-/// concurrency (a slow model, a large request) do not shrink it: fewer calls at once would not
-/// make them faster.
+/// How many Rank calls the server takes at once: additive increase, multiplicative decrease, at
+/// most one change per window. A window is <em>congested</em> when at least half the limit was in
+/// flight and either the admitted calls' mean latency was above its target or work waited in the
+/// thread pool longer than the queue-delay target (the wait a call has before it is admitted).
+/// From the second congested window in a row (a lone one is a burst, not overload) the limit
+/// shrinks by <see cref="DecreaseFactor"/>. In a window that is not congested and reached the
+/// limit, it grows by a tenth (at least one). It stays between <c>min</c> and <c>max</c>. Slow
+/// calls at low concurrency (a slow model, a large request) do not shrink it: fewer calls at once
+/// would not make them faster.
 /// </summary>
 /// <remarks>
 /// A fixed limit is wrong one way or the other: high enough for Poisson bursts at full load, it
