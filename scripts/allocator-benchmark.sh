@@ -22,6 +22,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=lib/bench-server.sh
+source "$root/scripts/lib/bench-server.sh"
 out=${OUT:-$root/artifacts/allocator-bench}
 build=$root/artifacts/bench-build
 data=${DATA:-$root/../shared/data/criteo_train_10k.txt}
@@ -38,23 +40,7 @@ rm -rf "$out"; mkdir -p "$out"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-dotnet build -c Release src/Serving.Host/Serving.Host.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
-dotnet build -c Release loadtest/Serving.LoadTest/Serving.LoadTest.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
-dotnet build -c Release benchmarks/Serving.Benchmarks/Serving.Benchmarks.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
-host_dll=$build/bin/Serving.Host/release/Serving.Host.dll
-loadgen_dll=$build/bin/Serving.LoadTest/release/Serving.LoadTest.dll
-bench_dll=$build/bin/Serving.Benchmarks/release/Serving.Benchmarks.dll
-
-server_pid=
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=
-}
+bench_build
 trap stop_server EXIT
 
 # name | extra server settings (space-separated KEY=VALUE)
@@ -67,31 +53,6 @@ configs=(
 
 # EXTRA_CONFIG="name|KEY=VALUE ..." adds one more configuration (an experiment).
 [[ -n "${EXTRA_CONFIG:-}" ]] && configs+=("$EXTRA_CONFIG")
-
-start_server() { # name settings
-  local name=$1 settings=$2 ports
-  ports=$(dotnet "$bench_dll" free-ports 2 | tr '\n' ' ')
-  read -r http_port grpc_port <<< "$ports"
-  # shellcheck disable=SC2086
-  env $settings \
-    Serving__ModelRepositoryPath="$root/models" \
-    Serving__Devices__Cpu__Replicas="${CPU_REPLICAS:-2}" \
-    Serving__Devices__Cpu__IntraOpThreads=1 \
-    Serving__Devices__Gpu__Enabled=false \
-    Serving__Drain__Timeout=00:00:02 \
-    Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http_port" \
-    Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
-    Logging__LogLevel__Default=Warning \
-    taskset -c "$server_cpu" dotnet "$host_dll" > "$out/server-$name.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$http_port/readyz" > /dev/null 2>&1 && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "server ($name) did not become ready; see $out/server-$name.log" >&2
-  exit 1
-}
 
 run_load() { # dir schedule-args...
   local dir=$1; shift
@@ -117,7 +78,8 @@ for entry in "${configs[@]}"; do
   [[ -z "${ONLY:-}" || $name =~ ${ONLY:-} ]] || continue
   for scenario in step spike; do
     log "$name: $scenario"
-    start_server "$name" "$settings"
+    # shellcheck disable=SC2086
+    start_server "$out/server-$name.log" Serving__Devices__Cpu__Replicas="${CPU_REPLICAS:-2}" $settings
     dir=$out/$name-$scenario
     if [[ $scenario == step ]]; then
       run_load "$dir" --schedule step --rate "$base" --peak-rate "$step_rate" --change-at 20s --change-for 30s --duration 70s

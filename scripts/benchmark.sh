@@ -30,6 +30,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=lib/bench-server.sh
+source "$root/scripts/lib/bench-server.sh"
 started_at=$(date +%s)
 out=${OUT:-$root/artifacts/bench}
 build=$root/artifacts/bench-build
@@ -64,12 +66,7 @@ log "load average at start: $(cat "$out/loadavg-start.txt"); busy: $(cat "$out/b
 
 # ---- 1. build ---------------------------------------------------------------------------------
 log "building (Release, $build)"
-dotnet build -c Release src/Serving.Host/Serving.Host.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
-dotnet build -c Release loadtest/Serving.LoadTest/Serving.LoadTest.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
-dotnet build -c Release benchmarks/Serving.Benchmarks/Serving.Benchmarks.csproj --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
-host_dll=$build/bin/Serving.Host/release/Serving.Host.dll
-loadgen_dll=$build/bin/Serving.LoadTest/release/Serving.LoadTest.dll
-bench_dll=$build/bin/Serving.Benchmarks/release/Serving.Benchmarks.dll
+bench_build
 export BENCH_DOTNET_SDK=$(dotnet --version)
 
 # ---- 2. hot path ------------------------------------------------------------------------------
@@ -85,42 +82,10 @@ log "raw ONNX Runtime on core $server_cpu"
 taskset -c "$server_cpu" dotnet "$bench_dll" raw-ort --config "$model_config" --seconds 1 --out "$out/raw-ort.json" >&2
 
 # ---- 4./5. the server in each mode ------------------------------------------------------------
-server_pid=
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=
-}
 trap stop_server EXIT
 
-start_server() { # mode
-  local mode=$1 ports
-  ports=$(dotnet "$bench_dll" free-ports 2 | tr '\n' ' ')
-  read -r http_port grpc_port <<< "$ports"
-  Serving__ModelRepositoryPath="$root/models" \
-  Serving__Batching__Mode="$mode" \
-  Serving__Devices__Cpu__Replicas=1 \
-  Serving__Devices__Cpu__IntraOpThreads=1 \
-  Serving__Devices__Gpu__Enabled=false \
-  Serving__Allocator__Enabled="$allocator" \
-  Serving__Drain__Timeout=00:00:02 \
-  Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http_port" \
-  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
-  Logging__LogLevel__Default=Warning \
-    taskset -c "$server_cpu" dotnet "$host_dll" > "$out/logs/server-$mode.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$http_port/readyz" > /dev/null 2>&1 && return 0
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  echo "server ($mode) did not become ready; see $out/logs/server-$mode.log" >&2
-  tail -20 "$out/logs/server-$mode.log" >&2
-  exit 1
+start_mode_server() { # mode: a fresh server in that batching mode, 1 replica
+  start_server "$out/logs/server-$1.log" Serving__Batching__Mode="$1" Serving__Devices__Cpu__Replicas=1 Serving__Allocator__Enabled="$allocator"
 }
 
 loadgen() {
@@ -134,7 +99,7 @@ probe() {
 
 for mode in adaptive static none; do
   log "server: $mode batching, core $server_cpu, 1 replica x 1 thread"
-  start_server "$mode"
+  start_mode_server "$mode"
   for workload in criteo small medium; do
     case $workload in
       criteo) candidates=lognormal:165,1.0,1024,1; probe_candidates=lognormal:165,1.0,1024; start=$criteo_start ;;
@@ -178,7 +143,7 @@ for mode in adaptive static none; do
           --out "$out/after-overload.json" >&2
         log "overload as a load-generator step run on a fresh server (plots): $calm -> $over -> $calm req/s"
         stop_server
-        start_server "$mode"
+        start_mode_server "$mode"
         loadgen run --target "http://127.0.0.1:$grpc_port" --model-config "$model_config" --data "$data" \
           --candidates "$candidates" --slo-ms "$slo" --schedule step --rate "$calm" --peak-rate "$over" \
           --change-at 5s --change-for 10s --duration 20s --drain-timeout 2s --max-in-flight 5000 \

@@ -1,0 +1,56 @@
+# Shared by scripts/benchmark.sh and scripts/allocator-benchmark.sh (sourced, not run): the Release
+# build both measure, and one pinned server at a time on free loopback ports.
+# Needs: root (the repository), build (the artifacts folder), server_cpu (the core for the server).
+
+# Builds the server, the load generator and benchmarks/Serving.Benchmarks into $build (their own
+# folder, so a run never races another build of the tree); sets host_dll, loadgen_dll, bench_dll.
+bench_build() {
+  local project
+  for project in src/Serving.Host/Serving.Host.csproj loadtest/Serving.LoadTest/Serving.LoadTest.csproj \
+                 benchmarks/Serving.Benchmarks/Serving.Benchmarks.csproj; do
+    dotnet build -c Release "$root/$project" --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
+  done
+  host_dll=$build/bin/Serving.Host/release/Serving.Host.dll
+  loadgen_dll=$build/bin/Serving.LoadTest/release/Serving.LoadTest.dll
+  bench_dll=$build/bin/Serving.Benchmarks/release/Serving.Benchmarks.dll
+}
+
+server_pid=
+
+# Stops the server start_server started (SIGTERM, then SIGKILL after 5 s), by PID.
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=
+}
+
+# start_server LOG [KEY=VALUE ...]: the server pinned to $server_cpu on two free 127.0.0.1 ports
+# (sets http_port, grpc_port, server_pid), CPU only, 1 intra-op thread, the repository's models,
+# plus the given settings; returns once /readyz answers, exits the script if it never does.
+start_server() {
+  local log=$1 ports; shift
+  ports=$(dotnet "$bench_dll" free-ports 2 | tr '\n' ' ')
+  read -r http_port grpc_port <<< "$ports"
+  env "$@" \
+    Serving__ModelRepositoryPath="$root/models" \
+    Serving__Devices__Cpu__IntraOpThreads=1 \
+    Serving__Devices__Gpu__Enabled=false \
+    Serving__Drain__Timeout=00:00:02 \
+    Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http_port" \
+    Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
+    Logging__LogLevel__Default=Warning \
+    taskset -c "$server_cpu" dotnet "$host_dll" > "$log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$http_port/readyz" > /dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "the server did not become ready; see $log" >&2
+  tail -20 "$log" >&2
+  exit 1
+}
