@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using HdrHistogram;
 using Serving.Contracts.Ranking.V1;
+using Serving.LoadTest.Requests;
+using Serving.LoadTest.Transport;
 using Serving.Models;
 
 namespace Serving.Benchmarks;
@@ -52,12 +52,9 @@ public static class ProbeCommand
 
         var spec = ModelConfigLoader.LoadFile(config);
         var sloMs = spec.SloP99.TotalMilliseconds;
-        var pool = ProbeWorkload.Build(spec, candidates, data, 1024, seed);
+        // Encoded once, as the load generator sends them (RequestPool encodes every entry up front).
+        var pool = new RequestPool([.. ProbeWorkload.Build(spec, candidates, data, 1024, seed).Select(r => new PooledRequest(r, r.CandidateCount, null))]).Items;
         var meanCandidates = pool.Average(r => r.CandidateCount);
-        foreach (var request in pool)
-        {
-            Encoded.GetValue(request, m => m.ToByteArray()); // encode now, outside the measurement
-        }
 
         using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
         using var channel = GrpcChannel.ForAddress(target, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 64 << 20 });
@@ -201,7 +198,7 @@ public static class ProbeCommand
     }
 
     private static async Task<RunCounts> OpenLoopAsync(
-        Client client, List<RankRequest> pool, double rate, double seconds,
+        Client client, IReadOnlyList<PooledRequest> pool, double rate, double seconds,
         int maxInFlight, int seed, double sloMs, bool listOnly, Recording? record)
     {
         var random = new Random(seed);
@@ -274,7 +271,7 @@ public static class ProbeCommand
     }
 
     private static async Task SendAsync(
-        Client client, RankRequest request, long intended, Recording? record, TimeSpan slo, bool listOnly, Action done)
+        Client client, PooledRequest request, long intended, Recording? record, TimeSpan slo, bool listOnly, Action done)
     {
         string status;
         RankResponse? response = null;
@@ -288,7 +285,7 @@ public static class ProbeCommand
             }
             else
             {
-                response = await client.Invoker.AsyncUnaryCall(PreEncodedRank, null, default, request).ResponseAsync.ConfigureAwait(false);
+                response = await client.Invoker.AsyncUnaryCall(GrpcRankTransport.RankMethod, null, default, request).ResponseAsync.ConfigureAwait(false);
                 status = response.Scores.Count == request.CandidateCount ? "OK" : "BAD_RESPONSE";
             }
         }
@@ -355,17 +352,6 @@ public static class ProbeCommand
         Pacer.WaitUntilAsync(start, TimeSpan.FromSeconds(dueSeconds), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     private static readonly Serving.LoadTest.Dispatch.SleepThenSpinPacer Pacer = new();
-
-    /// <summary>Each pooled request's protobuf bytes, encoded once (as the load generator sends them).</summary>
-    private static readonly ConditionalWeakTable<RankRequest, byte[]> Encoded = new();
-
-    /// <summary>Rank with the request sent as its cached encoding: the same bytes on the wire, no serializing per send.</summary>
-    private static readonly Method<RankRequest, RankResponse> PreEncodedRank = new(
-        MethodType.Unary,
-        RankingService.Descriptor.FullName,
-        "Rank",
-        Marshallers.Create<RankRequest>(r => Encoded.GetValue(r, m => m.ToByteArray()), RankRequest.Parser.ParseFrom),
-        Marshallers.Create<RankResponse>(r => r.ToByteArray(), RankResponse.Parser.ParseFrom));
 
     private sealed record Client(RankingService.RankingServiceClient Generated, CallInvoker Invoker);
 
