@@ -15,7 +15,8 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
     private readonly Func<TimeSpan> _processCpu;
     private readonly int _cores;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private Dictionary<string, Totals> _previous = new(StringComparer.Ordinal);
+    private readonly double[] _bounds;
+    private Dictionary<string, LatencyTotals.Snapshot> _previous = new(StringComparer.Ordinal);
     private long _previousTimestamp;
     private TimeSpan _previousCpu;
 
@@ -29,6 +30,7 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
         _time = time;
         _processCpu = processCpu ?? ProcessCpu;
         _cores = cores ?? Environment.ProcessorCount;
+        _bounds = metrics.Totals.UpperBounds();
         _previousTimestamp = time.GetTimestamp();
         _previousCpu = _processCpu();
     }
@@ -43,7 +45,8 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var current = await CollectAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var current = _metrics.Totals.Read();
             var now = _time.GetTimestamp();
             var cpu = _processCpu();
             var window = _time.GetElapsedTime(_previousTimestamp, now);
@@ -52,7 +55,7 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
             {
                 var after = current.GetValueOrDefault(model);
                 var before = _previous.GetValueOrDefault(model);
-                result[model] = after is null ? LatencySnapshot.Empty(window, fleetWide: false) : Delta(after, before, window);
+                result[model] = after is null ? LatencySnapshot.Empty(window, fleetWide: false) : Delta(_bounds, after, before, window);
             }
 
             // The pod's load counts every model, asked for or not.
@@ -62,7 +65,7 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
             {
                 var before = _previous.GetValueOrDefault(model);
                 rows += Increase(after.Rows, before?.Rows);
-                count += Increase(after.Buckets.Count > 0 ? after.Buckets.Values.Last() : 0, before is { Buckets.Count: > 0 } ? before.Buckets.Values.Last() : null);
+                count += Increase(after.CumulativeCounts[^1], before?.CumulativeCounts[^1]);
             }
 
             LastPodLoad = new PodLoad(window, Math.Max(0, (cpu - _previousCpu).TotalSeconds) / seconds, rows / seconds, count, _cores);
@@ -77,33 +80,12 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
         }
     }
 
-    /// <summary>The cumulative totals of every model now (<see cref="LatencyTotals"/>: no registry serialisation).</summary>
-    internal Task<Dictionary<string, Totals>> CollectAsync(CancellationToken cancellationToken)
+    private static LatencySnapshot Delta(double[] bounds, LatencyTotals.Snapshot after, LatencyTotals.Snapshot? before, TimeSpan window)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var bounds = _metrics.Totals.UpperBounds();
-        var totals = new Dictionary<string, Totals>(StringComparer.Ordinal);
-        foreach (var (model, snapshot) in _metrics.Totals.Read())
-        {
-            var t = new Totals { Rows = snapshot.Rows, ComputeSeconds = snapshot.ComputeSeconds, Misses = snapshot.Misses };
-            for (var i = 0; i < bounds.Length; i++)
-            {
-                t.Buckets[bounds[i]] = snapshot.CumulativeCounts[i];
-            }
-
-            totals[model] = t;
-        }
-
-        return Task.FromResult(totals);
-    }
-
-    private static LatencySnapshot Delta(Totals after, Totals? before, TimeSpan window)
-    {
-        var bounds = after.Buckets.Keys.ToArray();
         var counts = new double[bounds.Length];
         for (var i = 0; i < bounds.Length; i++)
         {
-            counts[i] = Increase(after.Buckets[bounds[i]], before is not null && before.Buckets.TryGetValue(bounds[i], out var was) ? was : null);
+            counts[i] = Increase(after.CumulativeCounts[i], before?.CumulativeCounts[i]);
         }
 
         var seconds = Math.Max(window.TotalSeconds, 1e-9);
@@ -132,15 +114,5 @@ public sealed class InProcessLatencySource : ILatencySource, IDisposable
     {
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return process.TotalProcessorTime;
-    }
-
-    /// <summary>One model's cumulative figures at one moment.</summary>
-    internal sealed class Totals
-    {
-        /// <summary>Cumulative count by bucket upper bound (the last is +Inf).</summary>
-        public SortedDictionary<double, double> Buckets { get; } = [];
-        public double Rows { get; set; }
-        public double ComputeSeconds { get; set; }
-        public double Misses { get; set; }
     }
 }
