@@ -368,28 +368,12 @@ public class AllocatorPolicyTests
     {
         var options = new AllocatorOptions { FleetPods = 3, TargetUtilization = 0.5 };
         var policy = new AllocatorPolicy(options);
-        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var window = TimeSpan.FromSeconds(2);
 
         // This pod: 6,000 rows/s for 0.6 s of CPU per second on 2 cores (100 µs per row, everything
         // included), and 0.3 replica-seconds of compute per second on 2 replicas.
         var pod = new PodLoad(window, CpuSecondsPerSecond: 0.6, RowRate: 6000, Count: 100, Cores: 2);
         var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(4), TimeSpan.FromMilliseconds(2), 100, 50, 6000, 0, 0.3, FleetWide: false);
-        ModelObservation Observe(LatencySnapshot m, LatencySnapshot? l = null, PodLoad? p = null) => new()
-        {
-            Model = "m",
-            Now = now,
-            Slo = TimeSpan.FromMilliseconds(10),
-            MaxBatchRows = 1024,
-            TargetBatchRows = 256,
-            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
-            Devices = [new DeviceReplicas("cpu", 2, 2)],
-            PredictCompute = rows => TimeSpan.FromMilliseconds(0.5 + (0.01 * rows)),
-            Measurement = m,
-            Local = l,
-            Pod = p,
-        };
-
         // One pod answers 2 cores x 50% / 100 µs = 10,000 rows/s (its replicas alone would allow
         // 2 x 50% x 6,000 / 0.3 = 20,000): the CPU bound is the lower. Three pods like this one
         // offer 18,000 rows/s: 1.8 pods' worth.
@@ -421,19 +405,7 @@ public class AllocatorPolicyTests
         var policy = new AllocatorPolicy(new AllocatorOptions { TargetUtilization = 0.5 });
         var window = TimeSpan.FromSeconds(2);
         var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(4), null, 100, 50, 6000, 0, 0.3, FleetWide: false);
-        double? Capacity(double cpu) => policy.Decide(new ModelObservation
-        {
-            Model = "m",
-            Now = DateTimeOffset.UnixEpoch,
-            Slo = TimeSpan.FromMilliseconds(10),
-            MaxBatchRows = 1024,
-            TargetBatchRows = 256,
-            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
-            Devices = [new DeviceReplicas("cpu", 2, 2)],
-            PredictCompute = rows => TimeSpan.FromMilliseconds(0.5 + (0.01 * rows)),
-            Measurement = local,
-            Pod = new PodLoad(window, cpu, 6000, 100, 2),
-        }).PodCapacityRows;
+        double? Capacity(double cpu) => policy.Decide(Observe(local, p: new PodLoad(window, cpu, 6000, 100, 2))).PodCapacityRows;
 
         Assert.Equal(10_000, Capacity(0.6)!.Value, 6);
         Assert.Equal((0.7 * 10_000) + (0.3 * 5_000), Capacity(1.2)!.Value, 6);
@@ -448,22 +420,26 @@ public class AllocatorPolicyTests
         // p99 over the SLO, replicas 10% busy, the CPU 95% busy: compute is a twentieth of the CPU
         // per row, so larger batches would save next to nothing; shrinking them would not help either.
         var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(30), null, 200, 100, 10_000, 0, 0.2, FleetWide: false);
-        var plan = policy.Decide(new ModelObservation
-        {
-            Model = "m",
-            Now = DateTimeOffset.UnixEpoch,
-            Slo = TimeSpan.FromMilliseconds(10),
-            MaxBatchRows = 1024,
-            TargetBatchRows = 64,
-            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
-            Devices = [new DeviceReplicas("cpu", 2, 2)],
-            PredictCompute = rows => TimeSpan.FromMilliseconds(0.5 + (0.01 * rows)),
-            Measurement = local,
-            Pod = new PodLoad(window, CpuSecondsPerSecond: 1.9, RowRate: 10_000, Count: 200, Cores: 2),
-        });
+        var plan = policy.Decide(Observe(local, p: new PodLoad(window, CpuSecondsPerSecond: 1.9, RowRate: 10_000, Count: 200, Cores: 2), targetBatchRows: 64));
 
         Assert.DoesNotContain(plan.Decisions, d => d.Knob == Knobs.TargetBatchRows);
         Assert.Contains(plan.Decisions, d => d.Knob == Knobs.MaxQueueDelay && d.Direction == AllocatorDecision.Down);
         Assert.True(plan.DesiredReplicas > 1, $"desired {plan.DesiredReplicas}");
     }
+
+    /// <summary>One step's observation of model "m": 10 ms SLO, 2 CPU replicas, compute 0.5 ms + 10 µs per row.</summary>
+    private static ModelObservation Observe(LatencySnapshot m, LatencySnapshot? l = null, PodLoad? p = null, int targetBatchRows = 256) => new()
+    {
+        Model = "m",
+        Now = DateTimeOffset.UnixEpoch,
+        Slo = TimeSpan.FromMilliseconds(10),
+        MaxBatchRows = 1024,
+        TargetBatchRows = targetBatchRows,
+        MaxQueueDelay = TimeSpan.FromMilliseconds(1),
+        Devices = [new DeviceReplicas("cpu", 2, 2)],
+        PredictCompute = rows => TimeSpan.FromMilliseconds(0.5 + (0.01 * rows)),
+        Measurement = m,
+        Local = l,
+        Pod = p,
+    };
 }
