@@ -470,6 +470,34 @@ def split(ds: Dataset):
     return ds.slice(0, n_train), ds.slice(n - HOLDOUT_ROWS, n)
 
 
+def split_valid(train: Dataset, valid_rows: int):
+    """The train part without its last `valid_rows` rows (fit), and those rows (validation, for early stopping)."""
+    n = len(train)
+    return train.slice(0, n - valid_rows), train.slice(n - valid_rows, n)
+
+
+def add_training_args(ap, *, name: str, data: str, data_help: str, seed: int, lr: float, lin_l2: float,
+                      table_l2: float, max_epochs: int) -> None:
+    """The options both training scripts take; the defaults that differ between them are arguments."""
+    ap.add_argument("--data", default=data, help=f"{data_help} (relative paths: from the repo root)")
+    ap.add_argument("--out", default=str(MODELS_DIR / name), help="model folder to write")
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--dim", type=int, default=8)
+    ap.add_argument("--hidden", default="64,32")
+    ap.add_argument("--dropout", type=float, default=0.5)
+    ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--wd", type=float, default=1e-2)
+    ap.add_argument("--emb-l2", type=float, default=1e-4)
+    ap.add_argument("--lin-l2", type=float, default=lin_l2)
+    ap.add_argument("--table-l2", type=float, default=table_l2)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--max-epochs", type=int, default=max_epochs)
+    ap.add_argument("--bucket-scale", type=float, default=1.0, help="buckets ~ distinct values x scale (power of 2)")
+    ap.add_argument("--bucket-min", type=int, default=16)
+    ap.add_argument("--bucket-max", type=int, default=4096)
+    ap.add_argument("--tune", action="store_true", help="only report validation figures (no holdout, no export)")
+
+
 def choose_buckets(ds: Dataset, names: Sequence[str], scale: float, lo: int, hi: int) -> Dict[str, int]:
     """Buckets per field: the next power of two >= distinct non-missing values x scale + 1, in [lo, hi]."""
     out = {}

@@ -151,30 +151,14 @@ def fixture_inputs(n: int = 32, seed: int = 7):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=DEFAULT_DATA, help="Criteo train.txt sample (relative paths: from the repo root)")
-    ap.add_argument("--out", default=str(common.MODELS_DIR / NAME), help="model folder to write")
-    ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--dim", type=int, default=8)
-    ap.add_argument("--hidden", default="64,32")
-    ap.add_argument("--dropout", type=float, default=0.5)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--wd", type=float, default=1e-2)
-    ap.add_argument("--emb-l2", type=float, default=1e-4)
-    ap.add_argument("--lin-l2", type=float, default=3e-3)
-    ap.add_argument("--table-l2", type=float, default=1e-2)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--max-epochs", type=int, default=20)
-    ap.add_argument("--bucket-scale", type=float, default=1.0, help="buckets ~ distinct values x scale (power of 2)")
-    ap.add_argument("--bucket-min", type=int, default=16)
-    ap.add_argument("--bucket-max", type=int, default=4096)
-    ap.add_argument("--tune", action="store_true", help="only report validation figures (no holdout, no export)")
+    common.add_training_args(ap, name=NAME, data=DEFAULT_DATA, data_help="Criteo train.txt sample", seed=SEED,
+                             lr=1e-3, lin_l2=3e-3, table_l2=1e-2, max_epochs=20)
     args = ap.parse_args()
 
     data_path = common.resolve_data(args.data)
     ds = common.load_criteo(data_path)
     train_ds, hold_ds = common.split(ds)
-    fit_ds = train_ds.slice(0, len(train_ds) - VALID_ROWS)
-    val_ds = train_ds.slice(len(train_ds) - VALID_ROWS, len(train_ds))
+    fit_ds, val_ds = common.split_valid(train_ds, VALID_ROWS)
 
     buckets = common.choose_buckets(fit_ds, common.CRITEO_SPARSE, args.bucket_scale, args.bucket_min, args.bucket_max)
     feats = feature_specs(buckets)
