@@ -59,13 +59,28 @@ internal static class RunSession
         return SummaryBuilder.Build(recorder.Snapshot(), facts);
     }
 
-    /// <summary>Unrecorded traffic at the schedule's starting rate, to open connections and warm both sides.</summary>
+    /// <summary>Calls sent one at a time, each awaited, before the warm-up's traffic at rate.</summary>
+    internal const int PrimingCalls = 32;
+
+    /// <summary>
+    /// Unrecorded traffic to open connections and warm both sides: first <see cref="PrimingCalls"/> calls
+    /// one at a time, then the warm-up duration at the schedule's starting rate. The one-at-a-time calls
+    /// compile the client's call path before any rate is offered: without them the first calls each
+    /// compiled it in turn, the dispatcher fell behind, and what it owed went out as one burst that the
+    /// server (rightly) refused in part, and that an allocator under test saw as overload.
+    /// </summary>
     public static async Task WarmUpAsync(LoadOptions options, IRequestSender sender, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sender);
         if (options.Warmup <= TimeSpan.Zero)
         {
             return;
+        }
+
+        for (var call = 0; call < PrimingCalls && !cancellationToken.IsCancellationRequested; call++)
+        {
+            await sender.SendAsync(call, cancellationToken).ConfigureAwait(false);
         }
 
         var rate = options.Schedule.RateAt(TimeSpan.Zero);

@@ -70,6 +70,46 @@ public sealed class RunPipelineTests
     }
 
     [Fact]
+    public async Task WarmUpFirstSendsPrimingCallsOneAtATimeThenTrafficAtTheStartingRate()
+    {
+        using var time = new SignallingTimeProvider();
+        using var sender = new ControlledSender();
+        var options = new LoadOptions
+        {
+            Schedule = new SteadySchedule(1000),
+            Arrivals = ArrivalProcess.Uniform,
+            Warmup = TimeSpan.FromMilliseconds(5),
+            Quiet = true,
+        };
+
+        var warmUp = RunSession.WarmUpAsync(options, sender, time, CancellationToken.None);
+
+        // Each priming call waits for the answer to the one before: no burst while the client is cold.
+        for (var call = 0; call < RunSession.PrimingCalls; call++)
+        {
+            await sender.WaitForCallsAsync(call + 1);
+            Assert.Equal(call + 1, sender.CallCount);
+            sender.Complete(call);
+        }
+
+        // Then the warm-up proper: one call per millisecond at 1,000 req/s, open loop.
+        await sender.WaitForCallsAsync(RunSession.PrimingCalls + 1);
+        for (var i = 2; i <= 5; i++)
+        {
+            await time.WaitForTimersAsync(i - 1);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            await sender.WaitForCallsAsync(RunSession.PrimingCalls + i);
+        }
+
+        for (var sequence = 0; sequence < 5; sequence++)
+        {
+            sender.Complete(sequence);
+        }
+
+        await warmUp.WaitAsync(HangGuard);
+    }
+
+    [Fact]
     public async Task RequestCapEndsTheWindowAtTheLastArrival()
     {
         using var time = new SignallingTimeProvider();
