@@ -58,4 +58,15 @@ public class HealthTests(ServerFixture server)
         Assert.Contains("serving_request_duration_seconds_bucket{model=\"avazu-dcn\"", text, StringComparison.Ordinal);
         Assert.Contains("serving_model_ready{model=\"criteo-deepfm\",version=\"1\"} 1", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Metrics_include_the_process_and_runtime_figures()
+    {
+        var text = await server.Http.GetStringAsync("/metrics");
+
+        Assert.Matches(@"(?m)^process_cpu_seconds_total [0-9.e+-]+$", text);
+        Assert.Matches(@"(?m)^dotnet_collection_count_total\{generation=""0""\} \d+", text);
+        Assert.Matches(@"(?m)^dotnet_gc_pause_seconds_total [0-9.e+-]+$", text);
+        Assert.Matches(@"(?m)^dotnet_threadpool_threads [1-9]\d*$", text);
+    }
 }

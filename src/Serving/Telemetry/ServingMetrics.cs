@@ -42,6 +42,7 @@ public sealed class ServingMetrics
         Fallbacks = factory.CreateCounter("serving_fallbacks_total", "Batches run on CPU instead of the GPU, by reason.", "model", "reason");
         DeviceState = factory.CreateGauge("serving_device_state", "1 when the model's pool on the device is serving, 0 when unavailable.", "model", "device");
         CircuitState = factory.CreateGauge("serving_circuit_state", "GPU circuit breaker: 0 closed, 1 half-open, 2 open.", "model", "device");
+        RuntimeMetrics.Register(Registry);
     }
 
     public CollectorRegistry Registry { get; }
