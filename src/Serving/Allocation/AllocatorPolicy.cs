@@ -247,7 +247,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
                     return rows;
                 }
 
-                if (CanDecrease(knob))
+                if (CanDecrease(knob) && !MissesBatchingCannotExplain(rows, _obs.MaxQueueDelay))
                 {
                     var factor = _violated ? _o.ViolationDecreaseFactor : _o.DecreaseFactor;
                     var next = NotIntoOverload(Math.Max(minRows, (int)(rows * factor)), rows);
@@ -300,6 +300,20 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
             var floor = _target / 10;
             return saved >= (excess > floor ? excess : floor) / 10;
         }
+
+        /// <summary>
+        /// Whether the window's only fault is refused or late requests (p99 of the answered ones within
+        /// the target) while a batch's worst case, waiting <paramref name="delay"/> and computing behind
+        /// one batch and then its own, is under half the target. Then the misses come from load
+        /// (bursts, a full queue) and not from batches that take too long: smaller batches or shorter
+        /// waits would lower capacity and refuse more, so both knobs hold. The first measurements
+        /// showed the cost: a burst of refusals as load began halved both, and the controller spent
+        /// the next half minute of the run growing them back.
+        /// </summary>
+        private bool MissesBatchingCannotExplain(int rows, TimeSpan delay) =>
+            _violated
+            && !(_m?.P99 > _target)
+            && delay + (2 * _obs.PredictCompute(rows)) < _target / 2;
 
         /// <summary>
         /// Share of the CPU time per row that batching can save: the model's compute time per row over
@@ -393,7 +407,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
 
             if (_aboveTarget)
             {
-                if (delay > min && CanDecrease(knob))
+                if (delay > min && CanDecrease(knob) && !MissesBatchingCannotExplain(rows, delay))
                 {
                     var factor = _violated ? _o.ViolationDecreaseFactor : _o.DecreaseFactor;
                     var next = delay * factor;
@@ -513,8 +527,13 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
                 return result;
             }
 
+            // Idle means the replicas left would be lightly busy *and* so is the pod's CPU: the busy
+            // share counts compute only, while a replica also overlaps its batch's completion (scatter,
+            // responses) with another replica's compute, and on a busy CPU one fewer measurably hurts.
             var localBusy = _local?.BusyReplicaSeconds ?? 0;
-            var idle = total > 1 && !_aboveTarget && localBusy / (total - 1) <= _o.ReplicaRemoveUtilization;
+            var idle = total > 1 && !_aboveTarget
+                && localBusy / (total - 1) <= _o.ReplicaRemoveUtilization
+                && _cpu <= _o.ReplicaRemoveUtilization;
             if (!idle)
             {
                 mem.IdleSince = null;
@@ -527,7 +546,7 @@ public sealed class AllocatorPolicy(AllocatorOptions options)
             {
                 mem.IdleSince = null;
                 result[shrink.Device] = ChangeReplicas(shrink.Device, shrink.Active, shrink.Active - 1,
-                    $"idle: {total - 1} replicas would be {Pct(localBusy / (total - 1))} busy (<= {Pct(_o.ReplicaRemoveUtilization)}) for {_o.ReplicaIdleHold.TotalSeconds:0} s");
+                    $"idle: {total - 1} replicas would be {Pct(localBusy / (total - 1))} busy and the CPU is {Pct(_cpu)} (both <= {Pct(_o.ReplicaRemoveUtilization)}) for {_o.ReplicaIdleHold.TotalSeconds:0} s");
             }
 
             return result;

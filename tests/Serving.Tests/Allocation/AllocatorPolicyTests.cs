@@ -111,6 +111,31 @@ public class AllocatorPolicyTests
     }
 
     [Fact]
+    public void Refusals_while_batches_are_cheap_hold_batch_rows_and_delay()
+    {
+        // 5% refused (a burst as load began) while the answered requests' p99 is 3 ms and a batch of
+        // 256 rows computes in 0.35 ms: waiting 1 ms plus two batches is 1.7 ms, well under half the
+        // 8 ms target. The misses are load, not batch time: smaller batches or shorter waits would
+        // only lower capacity, so both hold.
+        var plan = new AllocatorPolicy(new AllocatorOptions()).Decide(new ModelObservation
+        {
+            Model = "m",
+            Now = DateTimeOffset.UnixEpoch,
+            Slo = TimeSpan.FromMilliseconds(10),
+            MaxBatchRows = 1024,
+            TargetBatchRows = 256,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
+            Devices = [new DeviceReplicas("cpu", 2, 2)],
+            PredictCompute = rows => TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)),
+            Measurement = new LatencySnapshot(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(1), 2000, 2000, 20_000, MissRate: 100, BusyReplicaSeconds: 0.2, FleetWide: false),
+        });
+
+        Assert.DoesNotContain(plan.Decisions, d => d.Knob is Knobs.TargetBatchRows or Knobs.MaxQueueDelay);
+        Assert.Equal(256, plan.TargetBatchRows);
+        Assert.Equal(TimeSpan.FromMilliseconds(1), plan.MaxQueueDelay);
+    }
+
+    [Fact]
     public void Holds_steady_under_steady_load_with_noisy_measurements()
     {
         var sim = new SimulatedServer(new AllocatorOptions(), seed: 7) { OfferedRows = 30_000, TargetBatchRows = 64, Noise = 0.05 };
@@ -325,6 +350,26 @@ public class AllocatorPolicyTests
 
         // And at steady load they stay put.
         Assert.DoesNotContain(sim.Run(100), d => d.Knob == Knobs.Replicas("cpu"));
+    }
+
+    [Fact]
+    public void Replicas_whose_compute_is_light_stay_while_the_pod_cpu_is_busy()
+    {
+        // Two replicas, 10% busy computing, on a pod whose one core is 60% busy with the rest of the
+        // request path: not idle. Once the CPU is quiet too, one goes after the idle hold.
+        var options = new AllocatorOptions();
+        var sim = new SimulatedServer(options) { OfferedRows = 2_000, TargetBatchRows = 128, PodCpu = 0.6 };
+        sim.Curve = s => (TimeSpan.FromMilliseconds(3), 0.2);
+
+        Assert.DoesNotContain(sim.Run(100), d => d.Knob == Knobs.Replicas("cpu"));
+        Assert.Equal(2, sim.Replicas["cpu"].Active);
+
+        sim.PodCpu = 0.1;
+        var quietFrom = sim.Time.GetUtcNow();
+        var down = Assert.Single(sim.Run(100), d => d.Knob == Knobs.Replicas("cpu"));
+        Assert.Equal(AllocatorDecision.Down, down.Direction);
+        Assert.True(down.At - quietFrom >= options.ReplicaIdleHold);
+        Assert.Contains("the CPU is 10%", down.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

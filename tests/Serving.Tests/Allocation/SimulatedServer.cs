@@ -54,6 +54,9 @@ internal sealed class SimulatedServer
     /// <summary>Null: the source could not be read.</summary>
     public bool SourceDown { get; set; }
 
+    /// <summary>The pod's CPU share (process CPU over its one core); null leaves the pod figures out.</summary>
+    public double? PodCpu { get; set; }
+
     public List<ModelPlan> Plans { get; } = [];
 
     public int ActiveReplicas => Replicas.Values.Sum(r => r.Active);
@@ -126,6 +129,7 @@ internal sealed class SimulatedServer
             Devices = Replicas.Select(r => new DeviceReplicas(r.Key, r.Value.Active, r.Value.Loaded)).ToList(),
             PredictCompute = Cost,
             Measurement = Measure(),
+            Pod = PodCpu is { } cpu ? new PodLoad(Options.Interval, cpu, OfferedRows, OfferedRows / RowsPerRequest * Options.Interval.TotalSeconds, Cores: 1) : null,
         });
         TargetBatchRows = Math.Clamp(plan.TargetBatchRows, 1, MaxBatchRows);
         MaxQueueDelay = plan.MaxQueueDelay;
