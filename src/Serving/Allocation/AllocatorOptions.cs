@@ -53,7 +53,11 @@ public sealed class AllocatorOptions
     /// <summary>Smallest max queue delay the controller sets.</summary>
     public TimeSpan MinQueueDelay { get; set; } = TimeSpan.Zero;
 
-    /// <summary>Largest max queue delay the controller sets; null: a quarter of the model's SLO.</summary>
+    /// <summary>
+    /// Largest max queue delay the controller sets; null: half the model's SLO in batching mode
+    /// <c>adaptive</c> (whose deadline-aware dispatch sends a batch early when its rows need it),
+    /// a quarter of it in <c>static</c>.
+    /// </summary>
     public TimeSpan? MaxQueueDelay { get; set; }
 
     /// <summary>Added per increase of the max queue delay.</summary>

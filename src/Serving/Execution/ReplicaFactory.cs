@@ -43,7 +43,7 @@ public sealed class ReplicaFactory(ModelSpec spec, string modelPath, int maxBatc
     private void WarmUp(SessionReplica replica, BatchCostModel cost)
     {
         // Run every batch shape class the server will use, so the first real request pays no
-        // first-run cost; the timed second pass seeds the cost model.
+        // first-run cost; the timed second pass seeds the cost model (and anchors it for good).
         for (var pass = 0; pass < 2; pass++)
         {
             for (var rows = 1; rows <= replica.MaxBatchRows; rows = rows < replica.MaxBatchRows ? Math.Min(rows * 4, replica.MaxBatchRows) : rows + 1)
@@ -52,7 +52,7 @@ public sealed class ReplicaFactory(ModelSpec spec, string modelPath, int maxBatc
                 replica.Run(rows);
                 if (pass == 1)
                 {
-                    cost.Observe(rows, time.GetElapsedTime(started));
+                    cost.Seed(rows, time.GetElapsedTime(started));
                 }
             }
         }

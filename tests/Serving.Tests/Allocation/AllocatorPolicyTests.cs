@@ -136,6 +136,50 @@ public class AllocatorPolicyTests
     }
 
     [Fact]
+    public void Far_below_the_target_the_delay_grows_alongside_the_batch_size()
+    {
+        // p99 2 ms, under half the 8 ms target, with the batch far from its ceiling (350 rows): both
+        // levers grow from the first step, the delay by a quarter, instead of the delay waiting
+        // half a minute for the batch size to reach its limit.
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 2_000, TargetBatchRows = 64, MaxQueueDelay = TimeSpan.FromMilliseconds(2) };
+        sim.Curve = s => (TimeSpan.FromMilliseconds(2), 0.1);
+
+        var first = sim.Step().Decisions;
+
+        Assert.Contains(first, d => d.Knob == Knobs.TargetBatchRows && d.Direction == AllocatorDecision.Up);
+        var delay = Assert.Single(first, d => d.Knob == Knobs.MaxQueueDelay);
+        Assert.Equal(AllocatorDecision.Up, delay.Direction);
+        Assert.Contains("under half the target", delay.Reason, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromMilliseconds(2.5), sim.MaxQueueDelay);
+    }
+
+    [Theory]
+    [InlineData(BatchingMode.Adaptive, false)]
+    [InlineData(BatchingMode.Static, true)]
+    public void Overloaded_the_delay_holds_in_adaptive_mode_and_shortens_in_static(BatchingMode mode, bool shortens)
+    {
+        // p99 over the SLO with the pod's one core 95% busy: in adaptive mode a shorter wait would only
+        // start batches beside busy ones on the same CPU; in static mode the wait itself is in every p99.
+        var plan = new AllocatorPolicy(new AllocatorOptions()).Decide(new ModelObservation
+        {
+            Model = "m",
+            Now = DateTimeOffset.UnixEpoch,
+            Slo = TimeSpan.FromMilliseconds(10),
+            Mode = mode,
+            MaxBatchRows = 1024,
+            TargetBatchRows = 256,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(2),
+            Devices = [new DeviceReplicas("cpu", 2, 2)],
+            PredictCompute = rows => TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)),
+            Measurement = new LatencySnapshot(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(15), TimeSpan.FromMilliseconds(4), 4000, 4000, 40_000, MissRate: 0, BusyReplicaSeconds: 0.4, FleetWide: false),
+            Pod = new PodLoad(TimeSpan.FromSeconds(1), CpuSecondsPerSecond: 0.95, RowRate: 40_000, Count: 4000, Cores: 1),
+        });
+
+        Assert.Equal(shortens, plan.Decisions.Any(d => d.Knob == Knobs.MaxQueueDelay && d.Direction == AllocatorDecision.Down));
+        Assert.Equal(shortens, plan.MaxQueueDelay < TimeSpan.FromMilliseconds(2));
+    }
+
+    [Fact]
     public void Holds_steady_under_steady_load_with_noisy_measurements()
     {
         var sim = new SimulatedServer(new AllocatorOptions(), seed: 7) { OfferedRows = 30_000, TargetBatchRows = 64, Noise = 0.05 };
@@ -240,11 +284,15 @@ public class AllocatorPolicyTests
         Assert.All(plan.Decisions, d => Assert.Contains("outside the bounds", d.Reason, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void Keeps_the_batch_within_what_the_cost_model_says_fits_the_target()
+    [Theory]
+    [InlineData(BatchingMode.Adaptive, 1)]
+    [InlineData(BatchingMode.Static, 2)]
+    public void Keeps_the_batch_within_what_the_cost_model_says_fits_the_target(BatchingMode mode, int batchesInTheDelayBudget)
     {
-        // 2 x compute(B) must fit the 8 ms target: with 0.5 ms + 10 µs/row, B <= 350.
-        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 100, TargetBatchRows = 900 };
+        // 2 x compute(B) must fit the 8 ms target: with 0.5 ms + 10 µs/row, B <= 350. The delay gets
+        // what is left after the row's own batch (adaptive: the batcher never holds rows behind a
+        // busy replica past their deadline) or after a batch in progress and its own (static).
+        var sim = new SimulatedServer(new AllocatorOptions()) { OfferedRows = 100, TargetBatchRows = 900, Mode = mode };
 
         var plan = sim.Step();
 
@@ -253,7 +301,7 @@ public class AllocatorPolicyTests
         Assert.Contains(plan.Decisions, d => d.Knob == Knobs.TargetBatchRows && d.Reason.StartsWith("cost model", StringComparison.Ordinal));
         sim.Run(100);
         Assert.All(sim.Plans, p => Assert.True(p.TargetBatchRows <= 350));
-        Assert.True(sim.MaxQueueDelay + (2 * sim.Cost(sim.TargetBatchRows)) <= Target + TimeSpan.FromMilliseconds(0.1));
+        Assert.True(sim.MaxQueueDelay + (batchesInTheDelayBudget * sim.Cost(sim.TargetBatchRows)) <= Target + TimeSpan.FromMilliseconds(0.1));
     }
 
     [Fact]
@@ -463,12 +511,12 @@ public class AllocatorPolicyTests
         var window = TimeSpan.FromSeconds(2);
 
         // p99 over the SLO, replicas 10% busy, the CPU 95% busy: compute is a twentieth of the CPU
-        // per row, so larger batches would save next to nothing; shrinking them would not help either.
+        // per row, so larger batches would save next to nothing; shrinking them would not help either,
+        // nor would shorter waits (adaptive mode): the CPU is the bottleneck, only more pods help.
         var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(30), null, 200, 100, 10_000, 0, 0.2, FleetWide: false);
         var plan = policy.Decide(Observe(local, p: new PodLoad(window, CpuSecondsPerSecond: 1.9, RowRate: 10_000, Count: 200, Cores: 2), targetBatchRows: 64));
 
-        Assert.DoesNotContain(plan.Decisions, d => d.Knob == Knobs.TargetBatchRows);
-        Assert.Contains(plan.Decisions, d => d.Knob == Knobs.MaxQueueDelay && d.Direction == AllocatorDecision.Down);
+        Assert.DoesNotContain(plan.Decisions, d => d.Knob is Knobs.TargetBatchRows or Knobs.MaxQueueDelay);
         Assert.True(plan.DesiredReplicas > 1, $"desired {plan.DesiredReplicas}");
     }
 

@@ -33,4 +33,43 @@ public class BatchCostModelTests
 
         Assert.Equal(20, model.Predict(100).TotalMilliseconds, 1);
     }
+
+    [Fact]
+    public void Warm_up_runs_hold_the_slope_when_live_batches_fall_in_a_narrow_noisy_range()
+    {
+        // Warm-up: 0.1 ms + 1 µs per row, from 1 to 1,024 rows. Then steady load: batches of 40 and
+        // 60 rows, the larger ones slowed by contention (0.15 and 0.6 ms). Alone, the live line has a
+        // slope of 22.5 µs per row and puts 1,024 rows at ~22 ms.
+        var anchored = new BatchCostModel();
+        var unanchored = new BatchCostModel();
+        foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
+        {
+            anchored.Seed(rows, TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)));
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            var (rows, ms) = i % 2 == 0 ? (40, 0.15) : (60, 0.6);
+            anchored.Observe(rows, TimeSpan.FromMilliseconds(ms));
+            unanchored.Observe(rows, TimeSpan.FromMilliseconds(ms));
+        }
+
+        Assert.True(unanchored.Predict(1024).TotalMilliseconds > 15, $"{unanchored.Predict(1024).TotalMilliseconds} ms");
+        Assert.InRange(anchored.Predict(1024).TotalMilliseconds, 1.1, 5);
+
+        // Where the live batches are, they still decide: the mean of the two sizes is near their mean time.
+        Assert.InRange(anchored.Predict(50).TotalMilliseconds, 0.3, 0.45);
+    }
+
+    [Fact]
+    public void Seeded_alone_the_model_is_the_warm_up_line()
+    {
+        var model = new BatchCostModel();
+        foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
+        {
+            model.Seed(rows, TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)));
+        }
+
+        Assert.Equal(0.1 + 0.512, model.Predict(512).TotalMilliseconds, 3);
+    }
 }
