@@ -2,21 +2,24 @@ namespace Serving.Batching;
 
 /// <summary>
 /// Predicted compute time of a batch by its rows on one device: a line (fixed cost per batch plus
-/// cost per row) fitted by exponentially weighted least squares over measured batches, anchored by
-/// the warm-up runs. Thread-safe.
+/// cost per row) fitted by exponentially weighted least squares over measured batches, kept in
+/// bounds by the warm-up runs. Thread-safe.
 /// </summary>
 /// <remarks>
-/// The warm-up's timed runs (<see cref="Seed"/>) span every batch size class up to the largest and
-/// stay in the fit for good, together worth <see cref="SeedWeight"/> batches. Live batches
-/// outweigh them where they fall, but under steady load they fall in a narrow range of sizes, and a
-/// line through a narrow, noisy cloud can have any slope: extrapolated to the largest batch it once
-/// predicted 49 ms where 1,024 rows took about 4, and the controller cut the batch size to 83 rows.
-/// The seeded points, far from the cloud, hold the slope.
+/// The warm-up's timed runs (<see cref="Seed"/>) span every batch size class up to the largest;
+/// their line is the model until batches are measured. After that the measured batches decide, but
+/// their cost per row stays within a factor <see cref="MaxSlopeRatio"/> of the warm-up's, the line
+/// still passing through the measured batches' weighted mean. Under steady load the measured
+/// batches fall in a narrow range of sizes, and a line through a narrow, noisy cloud can have any
+/// slope: extrapolated to the largest batch it once predicted 49 ms where 1,024 rows took about 4,
+/// and the controller cut the batch size to 83 rows. The bound leaves the live fit alone where it
+/// is sane: measured batches include copying rows in and scores out, which the warm-up runs do not,
+/// and a model pulled towards the warm-up line predicted large batches too cheap.
 /// </remarks>
 public sealed class BatchCostModel
 {
-    /// <summary>What all the warm-up runs together weigh in the fit, in batches.</summary>
-    public const double SeedWeight = 3;
+    /// <summary>How far the measured cost per row may stray from the warm-up's, either way.</summary>
+    public const double MaxSlopeRatio = 4;
 
     private readonly Lock _lock = new();
     private readonly double _decay;
@@ -59,7 +62,7 @@ public sealed class BatchCostModel
         }
     }
 
-    /// <summary>A timed warm-up run: stays in the fit for good (all of them together worth <see cref="SeedWeight"/> batches).</summary>
+    /// <summary>A timed warm-up run: the model until batches are measured, and the bound on their cost per row after.</summary>
     public void Seed(int rows, TimeSpan compute)
     {
         double x = rows;
@@ -77,25 +80,51 @@ public sealed class BatchCostModel
 
     private void Fit()
     {
-        var k = _sw > 0 ? SeedWeight / _sw : 0;
-        var w = _w + (k * _sw);
-        var x = _x + (k * _sx);
-        var y = _y + (k * _sy);
-        var xx = _xx + (k * _sxx);
-        var xy = _xy + (k * _sxy);
-        var variance = (w * xx) - (x * x);
-        if (variance > 1e-9 * w * w)
+        var seed = Line(_sw, _sx, _sy, _sxx, _sxy);
+        if (_w <= 0)
         {
-            var slope = ((w * xy) - (x * y)) / variance;
-            var intercept = (y - (slope * x)) / w;
-            _perRowSeconds = Math.Max(slope, 1e-9);
-            _fixedSeconds = Math.Max(intercept, 0);
+            if (seed is { } s)
+            {
+                (_fixedSeconds, _perRowSeconds) = s;
+            }
+
+            return;
         }
-        else
+
+        if (Line(_w, _x, _y, _xx, _xy) is not { } live)
         {
             // One batch size so far: attribute the cost to rows, keeping the fixed part.
-            _perRowSeconds = Math.Max(((y / w) - _fixedSeconds) / Math.Max(x / w, 1), 1e-9);
+            _perRowSeconds = Math.Max(((_y / _w) - _fixedSeconds) / Math.Max(_x / _w, 1), 1e-9);
+            return;
         }
+
+        var (fixedSeconds, perRow) = live;
+        if (seed is { PerRow: > 1e-9 } anchor)
+        {
+            var bounded = Math.Clamp(perRow, anchor.PerRow / MaxSlopeRatio, anchor.PerRow * MaxSlopeRatio);
+            if (bounded != perRow)
+            {
+                // Same weighted mean, bounded slope.
+                perRow = bounded;
+                fixedSeconds = Math.Max(((_y / _w) - (perRow * (_x / _w))), 0);
+            }
+        }
+
+        (_fixedSeconds, _perRowSeconds) = (fixedSeconds, perRow);
+    }
+
+    /// <summary>The least-squares line through weighted sums; null when the sizes do not vary enough.</summary>
+    private static (double Fixed, double PerRow)? Line(double w, double x, double y, double xx, double xy)
+    {
+        var variance = (w * xx) - (x * x);
+        if (w <= 0 || variance <= 1e-9 * w * w)
+        {
+            return null;
+        }
+
+        var slope = ((w * xy) - (x * y)) / variance;
+        var intercept = (y - (slope * x)) / w;
+        return (Math.Max(intercept, 0), Math.Max(slope, 1e-9));
     }
 
     public TimeSpan Predict(int rows)

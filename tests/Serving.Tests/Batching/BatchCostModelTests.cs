@@ -35,11 +35,12 @@ public class BatchCostModelTests
     }
 
     [Fact]
-    public void Warm_up_runs_hold_the_slope_when_live_batches_fall_in_a_narrow_noisy_range()
+    public void Warm_up_runs_bound_the_slope_when_live_batches_fall_in_a_narrow_noisy_range()
     {
         // Warm-up: 0.1 ms + 1 µs per row, from 1 to 1,024 rows. Then steady load: batches of 40 and
         // 60 rows, the larger ones slowed by contention (0.15 and 0.6 ms). Alone, the live line has a
-        // slope of 22.5 µs per row and puts 1,024 rows at ~22 ms.
+        // slope of 22.5 µs per row and puts 1,024 rows at ~22 ms; bounded at 4 µs per row through
+        // the live mean (50 rows, 0.375 ms), 1,024 rows come to ~4.3 ms.
         var anchored = new BatchCostModel();
         var unanchored = new BatchCostModel();
         foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
@@ -55,10 +56,29 @@ public class BatchCostModelTests
         }
 
         Assert.True(unanchored.Predict(1024).TotalMilliseconds > 15, $"{unanchored.Predict(1024).TotalMilliseconds} ms");
-        Assert.InRange(anchored.Predict(1024).TotalMilliseconds, 1.1, 5);
+        Assert.Equal(0.375 + (0.004 * 974), anchored.Predict(1024).TotalMilliseconds, 2);
 
-        // Where the live batches are, they still decide: the mean of the two sizes is near their mean time.
-        Assert.InRange(anchored.Predict(50).TotalMilliseconds, 0.3, 0.45);
+        // Where the live batches are, they still decide: the mean of the two sizes is about their mean time (the weights decay).
+        Assert.Equal(0.375, anchored.Predict(50).TotalMilliseconds, 2);
+    }
+
+    [Fact]
+    public void A_sane_live_fit_is_left_alone_by_the_warm_up_runs()
+    {
+        // Measured batches cost 0.3 ms + 3 µs per row (copying in and out included), three times the
+        // warm-up's cost per row: within bounds, so the live line stands as measured.
+        var model = new BatchCostModel();
+        foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
+        {
+            model.Seed(rows, TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)));
+        }
+
+        foreach (var rows in new[] { 10, 100, 500, 1000, 50, 700 })
+        {
+            model.Observe(rows, TimeSpan.FromMilliseconds(0.3 + (0.003 * rows)));
+        }
+
+        Assert.Equal(0.3 + (0.003 * 1024), model.Predict(1024).TotalMilliseconds, 3);
     }
 
     [Fact]
