@@ -2,19 +2,17 @@ namespace Serving.Batching;
 
 /// <summary>
 /// Predicted compute time of a batch by its rows on one device: a line (fixed cost per batch plus
-/// cost per row) fitted by exponentially weighted least squares over measured batches, kept in
-/// bounds by the warm-up runs. Thread-safe.
+/// cost per row) fitted by exponentially weighted least squares over measured batches, seeded and
+/// kept in bounds by the warm-up runs. Thread-safe.
 /// </summary>
 /// <remarks>
-/// The warm-up's timed runs (<see cref="Seed"/>) span every batch size class up to the largest;
-/// their line is the model until batches are measured. After that the measured batches decide, but
-/// their cost per row stays within a factor <see cref="MaxSlopeRatio"/> of the warm-up's, the line
-/// still passing through the measured batches' weighted mean. Under steady load the measured
-/// batches fall in a narrow range of sizes, and a line through a narrow, noisy cloud can have any
-/// slope: extrapolated to the largest batch it once predicted 49 ms where 1,024 rows took about 4,
-/// and the controller cut the batch size to 83 rows. The bound leaves the live fit alone where it
-/// is sane: measured batches include copying rows in and scores out, which the warm-up runs do not,
-/// and a model pulled towards the warm-up line predicted large batches too cheap.
+/// The warm-up's timed runs (<see cref="Seed"/>) span every batch size class up to the largest.
+/// They enter the fit as the first observations, and decay like any other, so the measured
+/// batches soon decide. But the measured cost per row stays within a factor
+/// <see cref="MaxSlopeRatio"/> of the warm-up's, the line still passing through the weighted mean
+/// of what was observed. Under steady load measured batches fall in a narrow range of sizes, and a
+/// line through a narrow, noisy cloud can have any slope: extrapolated to the largest batch it once
+/// predicted 49 ms where 1,024 rows took about 4, and the controller cut the batch size to 83 rows.
 /// </remarks>
 public sealed class BatchCostModel
 {
@@ -62,7 +60,7 @@ public sealed class BatchCostModel
         }
     }
 
-    /// <summary>A timed warm-up run: the model until batches are measured, and the bound on their cost per row after.</summary>
+    /// <summary>A timed warm-up run: observed like a measured batch, and it bounds the cost per row for good.</summary>
     public void Seed(int rows, TimeSpan compute)
     {
         double x = rows;
@@ -74,39 +72,34 @@ public sealed class BatchCostModel
             _sy += y;
             _sxx += x * x;
             _sxy += x * y;
-            Fit();
         }
+
+        Observe(rows, compute);
     }
 
     private void Fit()
     {
-        var seed = Line(_sw, _sx, _sy, _sxx, _sxy);
-        if (_w <= 0)
+        double fixedSeconds;
+        double perRow;
+        if (Line(_w, _x, _y, _xx, _xy) is { } line)
         {
-            if (seed is { } s)
-            {
-                (_fixedSeconds, _perRowSeconds) = s;
-            }
-
-            return;
+            (fixedSeconds, perRow) = line;
         }
-
-        if (Line(_w, _x, _y, _xx, _xy) is not { } live)
+        else
         {
             // One batch size so far: attribute the cost to rows, keeping the fixed part.
-            _perRowSeconds = Math.Max(((_y / _w) - _fixedSeconds) / Math.Max(_x / _w, 1), 1e-9);
-            return;
+            fixedSeconds = _fixedSeconds;
+            perRow = Math.Max(((_y / _w) - _fixedSeconds) / Math.Max(_x / _w, 1), 1e-9);
         }
 
-        var (fixedSeconds, perRow) = live;
-        if (seed is { PerRow: > 1e-9 } anchor)
+        if (Line(_sw, _sx, _sy, _sxx, _sxy) is { PerRow: > 1e-9 } warmUp)
         {
-            var bounded = Math.Clamp(perRow, anchor.PerRow / MaxSlopeRatio, anchor.PerRow * MaxSlopeRatio);
+            var bounded = Math.Clamp(perRow, warmUp.PerRow / MaxSlopeRatio, warmUp.PerRow * MaxSlopeRatio);
             if (bounded != perRow)
             {
                 // Same weighted mean, bounded slope.
                 perRow = bounded;
-                fixedSeconds = Math.Max(((_y / _w) - (perRow * (_x / _w))), 0);
+                fixedSeconds = Math.Max((_y / _w) - (perRow * (_x / _w)), 0);
             }
         }
 
