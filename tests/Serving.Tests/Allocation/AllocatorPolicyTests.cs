@@ -117,18 +117,9 @@ public class AllocatorPolicyTests
         // 256 rows computes in 0.35 ms: waiting 1 ms plus two batches is 1.7 ms, well under half the
         // 8 ms target. The misses are load, not batch time: smaller batches or shorter waits would
         // only lower capacity, so both hold.
-        var plan = new AllocatorPolicy(new AllocatorOptions()).Decide(new ModelObservation
-        {
-            Model = "m",
-            Now = DateTimeOffset.UnixEpoch,
-            Slo = TimeSpan.FromMilliseconds(10),
-            MaxBatchRows = 1024,
-            TargetBatchRows = 256,
-            MaxQueueDelay = TimeSpan.FromMilliseconds(1),
-            Devices = [new DeviceReplicas("cpu", 2, 2)],
-            PredictCompute = rows => TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)),
-            Measurement = new LatencySnapshot(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(1), 2000, 2000, 20_000, MissRate: 100, BusyReplicaSeconds: 0.2, FleetWide: false),
-        });
+        var plan = new AllocatorPolicy(new AllocatorOptions()).Decide(WithCheapBatches(
+            new LatencySnapshot(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(1), 2000, 2000, 20_000, MissRate: 100, BusyReplicaSeconds: 0.2, FleetWide: false),
+            TimeSpan.FromMilliseconds(1)));
 
         Assert.DoesNotContain(plan.Decisions, d => d.Knob is Knobs.TargetBatchRows or Knobs.MaxQueueDelay);
         Assert.Equal(256, plan.TargetBatchRows);
@@ -160,20 +151,11 @@ public class AllocatorPolicyTests
     {
         // p99 over the SLO with the pod's one core 95% busy: in adaptive mode a shorter wait would only
         // start batches beside busy ones on the same CPU; in static mode the wait itself is in every p99.
-        var plan = new AllocatorPolicy(new AllocatorOptions()).Decide(new ModelObservation
-        {
-            Model = "m",
-            Now = DateTimeOffset.UnixEpoch,
-            Slo = TimeSpan.FromMilliseconds(10),
-            Mode = mode,
-            MaxBatchRows = 1024,
-            TargetBatchRows = 256,
-            MaxQueueDelay = TimeSpan.FromMilliseconds(2),
-            Devices = [new DeviceReplicas("cpu", 2, 2)],
-            PredictCompute = rows => TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)),
-            Measurement = new LatencySnapshot(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(15), TimeSpan.FromMilliseconds(4), 4000, 4000, 40_000, MissRate: 0, BusyReplicaSeconds: 0.4, FleetWide: false),
-            Pod = new PodLoad(TimeSpan.FromSeconds(1), CpuSecondsPerSecond: 0.95, RowRate: 40_000, Count: 4000, Cores: 1),
-        });
+        var plan = new AllocatorPolicy(new AllocatorOptions()).Decide(WithCheapBatches(
+            new LatencySnapshot(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(15), TimeSpan.FromMilliseconds(4), 4000, 4000, 40_000, MissRate: 0, BusyReplicaSeconds: 0.4, FleetWide: false),
+            TimeSpan.FromMilliseconds(2),
+            mode,
+            new PodLoad(TimeSpan.FromSeconds(1), CpuSecondsPerSecond: 0.95, RowRate: 40_000, Count: 4000, Cores: 1)));
 
         Assert.Equal(shortens, plan.Decisions.Any(d => d.Knob == Knobs.MaxQueueDelay && d.Direction == AllocatorDecision.Down));
         Assert.Equal(shortens, plan.MaxQueueDelay < TimeSpan.FromMilliseconds(2));
@@ -519,6 +501,22 @@ public class AllocatorPolicyTests
         Assert.DoesNotContain(plan.Decisions, d => d.Knob is Knobs.TargetBatchRows or Knobs.MaxQueueDelay);
         Assert.True(plan.DesiredReplicas > 1, $"desired {plan.DesiredReplicas}");
     }
+
+    /// <summary>One step's observation of model "m" with 256-row batches that cost 0.1 ms + 1 µs per row (0.36 ms): 10 ms SLO, 2 CPU replicas.</summary>
+    private static ModelObservation WithCheapBatches(LatencySnapshot m, TimeSpan maxQueueDelay, BatchingMode mode = BatchingMode.Adaptive, PodLoad? pod = null) => new()
+    {
+        Model = "m",
+        Now = DateTimeOffset.UnixEpoch,
+        Slo = TimeSpan.FromMilliseconds(10),
+        Mode = mode,
+        MaxBatchRows = 1024,
+        TargetBatchRows = 256,
+        MaxQueueDelay = maxQueueDelay,
+        Devices = [new DeviceReplicas("cpu", 2, 2)],
+        PredictCompute = rows => TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)),
+        Measurement = m,
+        Pod = pod,
+    };
 
     /// <summary>One step's observation of model "m": 10 ms SLO, 2 CPU replicas, compute 0.5 ms + 10 µs per row.</summary>
     private static ModelObservation Observe(LatencySnapshot m, LatencySnapshot? l = null, PodLoad? p = null, int targetBatchRows = 256) => new()

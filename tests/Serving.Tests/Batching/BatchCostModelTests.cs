@@ -43,10 +43,7 @@ public class BatchCostModelTests
         // the live mean (50 rows, 0.375 ms), 1,024 rows come to ~4.3 ms.
         var anchored = new BatchCostModel();
         var unanchored = new BatchCostModel();
-        foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
-        {
-            anchored.Seed(rows, TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)));
-        }
+        SeedWarmUp(anchored);
 
         for (var i = 0; i < 300; i++)
         {
@@ -69,10 +66,7 @@ public class BatchCostModelTests
         // warm-up's cost per row: within bounds, so once the warm-up runs have decayed the live
         // line stands as measured.
         var model = new BatchCostModel();
-        foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
-        {
-            model.Seed(rows, TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)));
-        }
+        SeedWarmUp(model);
 
         for (var i = 0; i < 300; i++)
         {
@@ -90,10 +84,7 @@ public class BatchCostModelTests
         // would be 5 ms per row, 1.3 s for 256 rows: the prediction that once cut the batch size to
         // 8 rows and refused every other call. The warm-up runs in the fit and the bound keep it sane.
         var model = new BatchCostModel();
-        foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
-        {
-            model.Seed(rows, TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)));
-        }
+        SeedWarmUp(model);
 
         model.Observe(10, TimeSpan.FromMilliseconds(50));
 
@@ -104,11 +95,17 @@ public class BatchCostModelTests
     public void Seeded_alone_the_model_is_the_warm_up_line()
     {
         var model = new BatchCostModel();
+        SeedWarmUp(model);
+
+        Assert.Equal(0.1 + 0.512, model.Predict(512).TotalMilliseconds, 3);
+    }
+
+    /// <summary>Warm-up runs at every size class, 1 to 1,024 rows, costing 0.1 ms + 1 µs per row.</summary>
+    private static void SeedWarmUp(BatchCostModel model)
+    {
         foreach (var rows in new[] { 1, 4, 16, 64, 256, 1024 })
         {
             model.Seed(rows, TimeSpan.FromMilliseconds(0.1 + (0.001 * rows)));
         }
-
-        Assert.Equal(0.1 + 0.512, model.Predict(512).TotalMilliseconds, 3);
     }
 }
