@@ -63,7 +63,7 @@ public static class ProbeCommand
         // Priming, always: calls one at a time compile the client's call path (tiered compilation is
         // off) before any rate is offered, so the first second is not a burst of what a cold client
         // owed. Unrecorded, like the warm-up.
-        for (var call = 0; call < PrimingCalls; call++)
+        for (var call = 0; call < Serving.LoadTest.RunSession.PrimingCalls; call++)
         {
             await SendAsync(client, pool[call % pool.Count], Stopwatch.GetTimestamp(), null, TimeSpan.Zero, listOnly, static () => { }).ConfigureAwait(false);
         }
@@ -360,9 +360,6 @@ public static class ProbeCommand
         Pacer.WaitUntilAsync(start, TimeSpan.FromSeconds(dueSeconds), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     private static readonly Serving.LoadTest.Dispatch.SleepThenSpinPacer Pacer = new();
-
-    /// <summary>Unrecorded calls sent one at a time before anything else (as the load generator's warm-up starts).</summary>
-    private const int PrimingCalls = 32;
 
     private sealed record Client(RankingService.RankingServiceClient Generated, CallInvoker Invoker);
 
