@@ -5,11 +5,10 @@ namespace Serving.Models;
 /// <summary>The served models, by name. Empty until the loader has loaded and warmed every model.</summary>
 public sealed class ModelRepository : IAsyncDisposable
 {
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrozenDictionary<string, ServedModel> _models = FrozenDictionary<string, ServedModel>.Empty;
 
-    /// <summary>True once every model in the repository is loaded and warmed.</summary>
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
+    /// <summary>True once every model in the repository is loaded and warmed (false again once disposed).</summary>
     public bool Ready { get; private set; }
 
     /// <summary>Completes when the models are first published.</summary>
