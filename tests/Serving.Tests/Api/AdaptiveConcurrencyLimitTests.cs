@@ -27,12 +27,15 @@ public class AdaptiveConcurrencyLimitTests
         }
     }
 
-    /// <summary>Runs rounds until the window has passed, so the next release closes it.</summary>
-    private static void FillWindow(FakeTimeProvider time, AdaptiveConcurrencyLimit limit, int calls, TimeSpan latency)
+    /// <summary>Runs rounds until the window has passed, so the next release closes it; <paramref name="windows"/> times over.</summary>
+    private static void FillWindow(FakeTimeProvider time, AdaptiveConcurrencyLimit limit, int calls, TimeSpan latency, int windows = 1)
     {
-        for (var elapsed = TimeSpan.Zero; elapsed <= Window; elapsed += latency)
+        for (var window = 0; window < windows; window++)
         {
-            Round(time, limit, calls, latency);
+            for (var elapsed = TimeSpan.Zero; elapsed <= Window; elapsed += latency)
+            {
+                Round(time, limit, calls, latency);
+            }
         }
     }
 
@@ -96,10 +99,7 @@ public class AdaptiveConcurrencyLimitTests
     {
         var (time, limit) = Create(min: 4, max: 20);
 
-        for (var i = 0; i < 30; i++)
-        {
-            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10));
-        }
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10), windows: 30);
 
         Assert.Equal(4, limit.Limit);
     }
@@ -108,19 +108,13 @@ public class AdaptiveConcurrencyLimitTests
     public void Grows_back_when_the_limit_is_reached_and_calls_are_within_the_target()
     {
         var (time, limit) = Create(min: 4, max: 20);
-        for (var i = 0; i < 30; i++)
-        {
-            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10));
-        }
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10), windows: 30);
 
         FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1)); // closes the window that still held slow calls
         var low = limit.Limit;
         FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
         Assert.Equal(low + 1, limit.Limit);
-        for (var i = 0; i < 30; i++)
-        {
-            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1));
-        }
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1), windows: 30);
 
         Assert.Equal(20, limit.Limit);
     }
@@ -129,18 +123,12 @@ public class AdaptiveConcurrencyLimitTests
     public void Holds_when_fast_calls_never_reach_the_limit()
     {
         var (time, limit) = Create(min: 4, max: 20);
-        for (var i = 0; i < 3; i++)
-        {
-            FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10));
-        }
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(10), windows: 3);
 
         FillWindow(time, limit, calls: 2, latency: TimeSpan.FromMilliseconds(1)); // closes the window that still held slow calls
         var shrunk = limit.Limit;
         Assert.True(shrunk < 20);
-        for (var i = 0; i < 5; i++)
-        {
-            FillWindow(time, limit, calls: 2, latency: TimeSpan.FromMilliseconds(1));
-        }
+        FillWindow(time, limit, calls: 2, latency: TimeSpan.FromMilliseconds(1), windows: 5);
 
         Assert.Equal(shrunk, limit.Limit);
     }
@@ -150,10 +138,7 @@ public class AdaptiveConcurrencyLimitTests
     {
         var (time, limit) = Create(max: 20);
 
-        for (var i = 0; i < 5; i++)
-        {
-            FillWindow(time, limit, calls: 9, latency: TimeSpan.FromMilliseconds(10));
-        }
+        FillWindow(time, limit, calls: 9, latency: TimeSpan.FromMilliseconds(10), windows: 5);
 
         Assert.Equal(20, limit.Limit);
         FillWindow(time, limit, calls: 10, latency: TimeSpan.FromMilliseconds(10));
