@@ -84,6 +84,40 @@ public class ErrorTests(ServerFixture server)
         await AssertStillServing();
     }
 
+    /// <summary>
+    /// Bytes no protobuf library would write, sent as gRPC Rank: the server reads the wire format
+    /// itself (no string per value), so it must name the field where Google.Protobuf would only
+    /// have failed the parse.
+    /// </summary>
+    [Theory]
+    [InlineData("bad-utf8", "candidates.sparse[0] ('C1').values[1]")]
+    [InlineData("truncated", "request")]
+    public async Task Malformed_grpc_bytes_are_invalid_argument_naming_the_field(string kind, string field)
+    {
+        var request = new RankRequest { Model = "criteo-deepfm", CandidateCount = 2, Candidates = new RequestFeatures() };
+        request.Candidates.Sparse.Add(new SparseColumn { Name = "C1", Values = { "68fd1e64", "\u00e9" } });
+        var bytes = request.ToByteArray();
+        if (kind == "bad-utf8")
+        {
+            var at = bytes.AsSpan().IndexOf("\u00e9"u8);
+            bytes[at] = 0xC3; // "é" is C3 A9; C3 28 is not UTF-8
+            bytes[at + 1] = 0x28;
+        }
+        else
+        {
+            bytes = bytes[..^4];
+        }
+
+        var raw = new Method<byte[], byte[]>(
+            MethodType.Unary, "serving.ranking.v1.RankingService", "Rank",
+            Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Channel.CreateCallInvoker().AsyncUnaryCall(raw, null, default, bytes).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith(field + ":", ex.Status.Detail, StringComparison.Ordinal);
+        await AssertStillServing();
+    }
+
     private async Task<HttpResponseMessage> PostJson(string path, string json)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");

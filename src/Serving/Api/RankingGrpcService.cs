@@ -10,7 +10,11 @@ using Serving.Telemetry;
 
 namespace Serving.Api;
 
-/// <summary>The ranking API over gRPC (and REST, by JSON transcoding): translates wire messages to the engine and back.</summary>
+/// <summary>
+/// The ranking API over gRPC (and REST, by JSON transcoding): translates wire messages to the
+/// engine and back. gRPC Rank arrives as wire bytes (<see cref="WireRankMethod"/>); REST arrives
+/// parsed and is serialized once so both take one path.
+/// </summary>
 internal sealed class RankingGrpcService(
     ModelRepository repository,
     ServingMetrics metrics,
@@ -19,7 +23,19 @@ internal sealed class RankingGrpcService(
 {
     public override async Task<RankResponse> Rank(RankRequest request, ServerCallContext context)
     {
+        using var wire = WireRankRequest.From(request);
+        return await RankFromWire(wire, context).ConfigureAwait(false);
+    }
+
+    /// <summary>gRPC Rank (<see cref="WireRankMethod"/>). Not an overload of <c>Rank</c>: JSON transcoding looks the method up by name.</summary>
+    public async Task<RankResponse> RankFromWire(WireRankRequest request, ServerCallContext context)
+    {
         var started = time.GetTimestamp();
+        if (request.Problem is { } problem)
+        {
+            throw RpcErrors.InvalidArgument(problem.Field, problem.Problem);
+        }
+
         var version = Resolve(request.Model, request.Version);
         if (!Enum.IsDefined(request.Priority))
         {
@@ -27,6 +43,7 @@ internal sealed class RankingGrpcService(
         }
 
         using var rows = Assemble(version.Spec, request);
+        request.Dispose(); // the wire bytes are not needed once assembled; back to the pool before the wait
         var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
         ScoreResult result;
         try
@@ -93,7 +110,7 @@ internal sealed class RankingGrpcService(
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{model}' has no version '{version}' (served: {string.Join(", ", served.Versions.Select(v => v.Version))})"));
     }
 
-    private FeatureRows Assemble(ModelSpec spec, RankRequest request)
+    private FeatureRows Assemble(ModelSpec spec, WireRankRequest request)
     {
         try
         {

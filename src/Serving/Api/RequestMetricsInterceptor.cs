@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Serving.Contracts.Ranking.V1;
+using Serving.Features;
 using Serving.Hosting;
 using Serving.Models;
 using Serving.Telemetry;
@@ -54,12 +55,20 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRep
                 drain.Exit();
             }
 
-            if (request is RankRequest rank)
+            if (RankTarget(request) is (string modelName, string versionName))
             {
-                var model = repository.Find(rank.Model);
-                var version = model?.Find(rank.Version)?.Version ?? "";
+                var model = repository.Find(modelName);
+                var version = model?.Find(versionName)?.Version ?? "";
                 metrics.Requests.WithLabels(model?.Name ?? "unknown", version, status.ToString()).Inc();
             }
         }
     }
+
+    /// <summary>The model and version a Rank call asked for (gRPC: wire bytes; REST: parsed); null for other calls.</summary>
+    private static (string Model, string Version)? RankTarget(object? request) => request switch
+    {
+        WireRankRequest wire => (wire.Model, wire.Version),
+        RankRequest parsed => (parsed.Model, parsed.Version),
+        _ => null,
+    };
 }

@@ -1,4 +1,5 @@
-using Google.Protobuf.Collections;
+using System.Text;
+using System.Text.Unicode;
 using Serving.Contracts.Ranking.V1;
 using Serving.Models;
 using FeatureKind = Serving.Models.FeatureKind;
@@ -7,14 +8,29 @@ namespace Serving.Features;
 
 /// <summary>
 /// Turns a columnar request into the model's input rows: validates every column, hashes and
-/// transforms values straight into pooled buffers, computes each context value once and broadcasts
-/// it, and writes defaults for features the request lacks. No allocation per candidate.
+/// transforms values straight from the request's wire bytes into pooled buffers, computes each
+/// context value once and broadcasts it, and writes defaults for features the request lacks. No
+/// allocation per candidate, and no string per categorical value: each is hashed as the UTF-8 it
+/// arrived in.
 /// </summary>
 public static class FeatureAssembler
 {
+    // Field numbers of Features, SparseColumn and DenseColumn in ranking.proto.
+    private const int SparseColumnsField = 1;
+    private const int DenseColumnsField = 2;
+    private const int NameField = 1;
+    private const int ValuesField = 2;
+    private const int IdsField = 3;
+
     /// <summary>Validates <paramref name="request"/> against <paramref name="spec"/> and assembles its rows.</summary>
-    public static FeatureRows Assemble(ModelSpec spec, RankRequest request, int maxCandidates)
+    public static FeatureRows Assemble(ModelSpec spec, WireRankRequest request, int maxCandidates)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Problem is { } problem)
+        {
+            throw problem;
+        }
+
         var rows = request.CandidateCount;
         if (rows < 1)
         {
@@ -31,18 +47,9 @@ public static class FeatureAssembler
         var output = FeatureRows.Rent(spec.Inputs, rows);
         try
         {
-            if (request.Context is { } context)
-            {
-                WriteSparse(spec, context.Sparse, "context.sparse", 1, output, seen);
-                WriteDense(spec, context.Dense, "context.dense", 1, output, seen);
-            }
-
-            if (request.Candidates is { } candidates)
-            {
-                WriteSparse(spec, candidates.Sparse, "candidates.sparse", rows, output, seen);
-                WriteDense(spec, candidates.Dense, "candidates.dense", rows, output, seen);
-            }
-
+            var target = new Target(spec, output, seen);
+            WriteColumns(request, Section.Context, 1, ref target);
+            WriteColumns(request, Section.Candidates, rows, ref target);
             for (var i = 0; i < featureCount; i++)
             {
                 if (!seen[i])
@@ -60,113 +67,209 @@ public static class FeatureAssembler
         }
     }
 
-    private static FeatureSpec Resolve(ModelSpec spec, string name, string prefix, int c, FeatureKind expected, Span<bool> seen)
+    /// <summary>Assembles an already parsed request (serialized first, so it takes the wire path).</summary>
+    public static FeatureRows Assemble(ModelSpec spec, RankRequest request, int maxCandidates)
     {
-        if (name.Length == 0)
-        {
-            throw new InvalidRequestException($"{prefix}[{c}].name", "is required");
-        }
-
-        if (!spec.FeaturesByName.TryGetValue(name, out var feature))
-        {
-            throw new InvalidRequestException($"{prefix}[{c}].name", $"unknown feature '{name}' for model '{spec.Name}'");
-        }
-
-        if (feature.Kind != expected)
-        {
-            var kind = feature.Kind == FeatureKind.Sparse ? "sparse" : "dense";
-            throw new InvalidRequestException(Field(prefix, c, name), $"feature '{name}' is {kind}; send it as a {kind} column");
-        }
-
-        if (seen[feature.Index])
-        {
-            throw new InvalidRequestException(Field(prefix, c, name), $"feature '{name}' is sent more than once (in context and candidates, or twice)");
-        }
-
-        seen[feature.Index] = true;
-        return feature;
+        using var wire = WireRankRequest.From(request);
+        return Assemble(spec, wire, maxCandidates);
     }
 
-    private static void WriteSparse(ModelSpec spec, RepeatedField<SparseColumn> columns, string prefix, int expected, FeatureRows output, Span<bool> seen)
+    /// <summary>Walks one <c>Features</c> message (in all its parts), writing each column as it comes.</summary>
+    private static void WriteColumns(WireRankRequest request, Section section, int expected, ref Target target)
     {
-        for (var c = 0; c < columns.Count; c++)
+        var sparse = 0;
+        var dense = 0;
+        foreach (var part in section.Name == Section.Context.Name ? request.Context : request.Candidates)
         {
-            var column = columns[c];
-            var feature = Resolve(spec, column.Name, prefix, c, FeatureKind.Sparse, seen);
-            var hasValues = column.Values.Count > 0;
-            var hasIds = column.Ids.Count > 0;
-            if (hasValues == hasIds)
+            var reader = new ProtoWireReader(request.Bytes(part));
+            try
             {
-                throw new InvalidRequestException(Field(prefix, c, column.Name), "set exactly one of 'values' (raw strings) or 'ids' (pre-hashed)");
-            }
-
-            var count = hasValues ? column.Values.Count : column.Ids.Count;
-            if (count != expected)
-            {
-                throw new InvalidRequestException(Field(prefix, c, column.Name), CountProblem(prefix, expected, count));
-            }
-
-            var target = output.Int64(feature.InputIndex);
-            var stride = output.Inputs[feature.InputIndex].Columns;
-            if (expected == 1 && output.Rows > 1)
-            {
-                var bucket = hasValues ? EncodeValue(spec, feature, column.Values[0]) : EncodeId(feature, column.Ids[0]);
-                Fill(target, feature.Column, stride, bucket);
-                continue;
-            }
-
-            if (hasValues)
-            {
-                var values = column.Values;
-                for (var r = 0; r < count; r++)
+                while (reader.TryReadTag(out var field, out var wireType))
                 {
-                    target[(r * stride) + feature.Column] = EncodeValue(spec, feature, values[r]);
+                    if (field == SparseColumnsField && wireType == ProtoWireReader.LengthDelimited)
+                    {
+                        WriteSparse(reader.ReadLengthDelimited(), new ColumnAt(section.Sparse, sparse++, expected), ref target);
+                    }
+                    else if (field == DenseColumnsField && wireType == ProtoWireReader.LengthDelimited)
+                    {
+                        WriteDense(reader.ReadLengthDelimited(), new ColumnAt(section.Dense, dense++, expected), ref target);
+                    }
+                    else
+                    {
+                        reader.Skip(wireType);
+                    }
                 }
             }
-            else
+            catch (InvalidDataException ex)
             {
-                var ids = column.Ids;
-                for (var r = 0; r < count; r++)
-                {
-                    target[(r * stride) + feature.Column] = EncodeId(feature, ids[r]);
-                }
+                throw new InvalidRequestException(section.Name, $"is not a valid serialized Features message ({ex.Message})");
             }
         }
     }
 
-    private static void WriteDense(ModelSpec spec, RepeatedField<DenseColumn> columns, string prefix, int expected, FeatureRows output, Span<bool> seen)
+    private static void WriteSparse(ReadOnlySpan<byte> column, ColumnAt at, ref Target target)
     {
-        for (var c = 0; c < columns.Count; c++)
+        var scan = Scan(column, at, isDense: false);
+        var feature = target.Resolve(scan.Name, at, FeatureKind.Sparse);
+        if ((scan.Values > 0) == (scan.Ids > 0))
         {
-            var column = columns[c];
-            var feature = Resolve(spec, column.Name, prefix, c, FeatureKind.Dense, seen);
-            var values = column.Values;
-            if (values.Count != expected)
-            {
-                throw new InvalidRequestException($"{Field(prefix, c, column.Name)}.values", CountProblem(prefix, expected, values.Count));
-            }
+            throw at.Invalid(feature.Name, "set exactly one of 'values' (raw strings) or 'ids' (pre-hashed)");
+        }
 
-            var target = output.Float32(feature.InputIndex);
-            var stride = output.Inputs[feature.InputIndex].Columns;
-            for (var r = 0; r < values.Count; r++)
+        var count = scan.Values + scan.Ids;
+        if (count != at.Expected)
+        {
+            throw at.Invalid(feature.Name, at.CountProblem(count));
+        }
+
+        var output = target.Output.Int64(feature.InputIndex);
+        var stride = target.Output.Inputs[feature.InputIndex].Columns;
+        var broadcast = at.Expected == 1 && target.Output.Rows > 1;
+        var seed = target.Spec.HashSeed;
+        var ascii = Ascii.IsValid(column); // then every value is valid UTF-8; one vectorized pass instead of one check per value
+        var r = 0;
+        var reader = new ProtoWireReader(column);
+        try
+        {
+            while (reader.TryReadTag(out var field, out var wireType))
             {
-                if (float.IsInfinity(values[r]))
+                if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
                 {
-                    throw new InvalidRequestException($"{Field(prefix, c, column.Name)}.values[{r}]", "must be finite (send NaN for a missing value)");
+                    var utf8 = reader.ReadLengthDelimited();
+                    if (!ascii && !Utf8.IsValid(utf8))
+                    {
+                        throw new InvalidRequestException($"{at.Field(feature.Name)}.values[{r}]", "is not valid UTF-8");
+                    }
+
+                    Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(utf8, seed, feature.Buckets, feature.DefaultBucket));
+                }
+                else if (field == IdsField && wireType == ProtoWireReader.LengthDelimited)
+                {
+                    var packed = new ProtoWireReader(reader.ReadLengthDelimited());
+                    while (packed.TryReadVarint(out var id))
+                    {
+                        Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(id, feature.Buckets));
+                    }
+                }
+                else if (field == IdsField && wireType == ProtoWireReader.Varint)
+                {
+                    Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(reader.ReadVarint(), feature.Buckets));
+                }
+                else
+                {
+                    reader.Skip(wireType);
                 }
             }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw at.Malformed(ex);
+        }
+    }
 
-            if (expected == 1 && output.Rows > 1)
-            {
-                Fill(target, feature.Column, stride, DenseTransforms.Encode(values[0], feature.Transform, feature.DefaultValue));
-                continue;
-            }
+    private static void WriteDense(ReadOnlySpan<byte> column, ColumnAt at, ref Target target)
+    {
+        var scan = Scan(column, at, isDense: true);
+        var feature = target.Resolve(scan.Name, at, FeatureKind.Dense);
+        if (scan.Values != at.Expected)
+        {
+            throw new InvalidRequestException($"{at.Field(feature.Name)}.values", at.CountProblem(scan.Values));
+        }
 
-            for (var r = 0; r < values.Count; r++)
+        var output = target.Output.Float32(feature.InputIndex);
+        var stride = target.Output.Inputs[feature.InputIndex].Columns;
+        var broadcast = at.Expected == 1 && target.Output.Rows > 1;
+        var r = 0;
+        var reader = new ProtoWireReader(column);
+        try
+        {
+            while (reader.TryReadTag(out var field, out var wireType))
             {
-                target[(r * stride) + feature.Column] = DenseTransforms.Encode(values[r], feature.Transform, feature.DefaultValue);
+                if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
+                {
+                    var packed = new ProtoWireReader(reader.ReadLengthDelimited());
+                    while (packed.TryReadFloat(out var value))
+                    {
+                        Write(output, stride, feature.Column, r, broadcast, Encode(feature, value, at, r));
+                        r++;
+                    }
+                }
+                else if (field == ValuesField && wireType == ProtoWireReader.Fixed32)
+                {
+                    Write(output, stride, feature.Column, r, broadcast, Encode(feature, reader.ReadFloat(), at, r));
+                    r++;
+                }
+                else
+                {
+                    reader.Skip(wireType);
+                }
             }
         }
+        catch (InvalidDataException ex)
+        {
+            throw at.Malformed(ex);
+        }
+    }
+
+    private static float Encode(FeatureSpec feature, float value, ColumnAt at, int r) =>
+        float.IsInfinity(value)
+            ? throw new InvalidRequestException($"{at.Field(feature.Name)}.values[{r}]", "must be finite (send NaN for a missing value)")
+            : DenseTransforms.Encode(value, feature.Transform, feature.DefaultValue);
+
+    /// <summary>Writes row <paramref name="r"/>'s value, or, for a context column, the one value into every row.</summary>
+    private static void Write<T>(Span<T> output, int stride, int column, int r, bool broadcast, T value)
+    {
+        if (broadcast)
+        {
+            Fill(output, column, stride, value);
+        }
+        else
+        {
+            output[(r * stride) + column] = value;
+        }
+    }
+
+    /// <summary>First pass over a column: its name and how many values and ids it holds (fields may come in any order).</summary>
+    private static ColumnScan Scan(ReadOnlySpan<byte> column, ColumnAt at, bool isDense)
+    {
+        var scan = default(ColumnScan);
+        var reader = new ProtoWireReader(column);
+        try
+        {
+            while (reader.TryReadTag(out var field, out var wireType))
+            {
+                switch ((field, wireType))
+                {
+                    case (NameField, ProtoWireReader.LengthDelimited):
+                        scan.Name = reader.ReadLengthDelimited();
+                        break;
+                    case (ValuesField, ProtoWireReader.LengthDelimited):
+                        var values = reader.ReadLengthDelimited();
+                        scan.Values += isDense ? ProtoWireReader.CountPackedFloats(values) : 1;
+                        break;
+                    case (ValuesField, ProtoWireReader.Fixed32) when isDense:
+                        reader.ReadFloat();
+                        scan.Values++;
+                        break;
+                    case (IdsField, ProtoWireReader.LengthDelimited) when !isDense:
+                        scan.Ids += ProtoWireReader.CountPackedVarints(reader.ReadLengthDelimited());
+                        break;
+                    case (IdsField, ProtoWireReader.Varint) when !isDense:
+                        reader.ReadVarint();
+                        scan.Ids++;
+                        break;
+                    default:
+                        reader.Skip(wireType);
+                        break;
+                }
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw at.Malformed(ex);
+        }
+
+        return scan;
     }
 
     private static void WriteDefault(FeatureSpec feature, FeatureRows output)
@@ -182,14 +285,6 @@ public static class FeatureAssembler
         }
     }
 
-    private static string Field(string prefix, int c, string name) => $"{prefix}[{c}] ('{name}')";
-
-    private static long EncodeValue(ModelSpec spec, FeatureSpec feature, string value) =>
-        FeatureHasher.Bucket(value, spec.HashSeed, feature.Buckets, feature.DefaultBucket);
-
-    private static long EncodeId(FeatureSpec feature, long id) =>
-        FeatureHasher.Bucket(unchecked((ulong)id), feature.Buckets);
-
     private static void Fill<T>(Span<T> target, int column, int stride, T value)
     {
         for (var i = column; i < target.Length; i += stride)
@@ -198,8 +293,69 @@ public static class FeatureAssembler
         }
     }
 
-    private static string CountProblem(string prefix, int expected, int actual) =>
-        prefix.StartsWith("context", StringComparison.Ordinal)
-            ? $"a context column carries exactly 1 value (applied to every candidate), got {actual}"
-            : $"has {actual} values; candidate_count is {expected}";
+    /// <summary>The context or the candidates, with the field paths its errors name.</summary>
+    private sealed record Section(string Name, string Sparse, string Dense)
+    {
+        public static readonly Section Context = new("context", "context.sparse", "context.dense");
+        public static readonly Section Candidates = new("candidates", "candidates.sparse", "candidates.dense");
+    }
+
+    private ref struct ColumnScan
+    {
+        public ReadOnlySpan<byte> Name;
+        public int Values;
+        public int Ids;
+    }
+
+    /// <summary>Where a column sits in the request (for error messages) and how many values it must carry.</summary>
+    private readonly record struct ColumnAt(string Prefix, int Index, int Expected)
+    {
+        public string Field(string name) => $"{Prefix}[{Index}] ('{name}')";
+
+        public InvalidRequestException Invalid(string name, string problem) => new(Field(name), problem);
+
+        public InvalidRequestException Malformed(InvalidDataException ex) =>
+            new($"{Prefix}[{Index}]", $"is not a valid serialized column ({ex.Message})");
+
+        public string CountProblem(int actual) =>
+            Prefix.StartsWith("context", StringComparison.Ordinal)
+                ? $"a context column carries exactly 1 value (applied to every candidate), got {actual}"
+                : $"has {actual} values; candidate_count is {Expected}";
+    }
+
+    /// <summary>What the columns are written into, and which features have been written.</summary>
+    private ref struct Target(ModelSpec spec, FeatureRows output, Span<bool> seen)
+    {
+        public readonly ModelSpec Spec = spec;
+        public readonly FeatureRows Output = output;
+        private readonly Span<bool> _seen = seen;
+
+        public readonly FeatureSpec Resolve(ReadOnlySpan<byte> utf8Name, ColumnAt at, FeatureKind expected)
+        {
+            var name = WireRankRequest.Utf8String(utf8Name, $"{at.Prefix}[{at.Index}].name");
+            if (name.Length == 0)
+            {
+                throw new InvalidRequestException($"{at.Prefix}[{at.Index}].name", "is required");
+            }
+
+            if (!Spec.FeaturesByName.TryGetValue(name, out var feature))
+            {
+                throw new InvalidRequestException($"{at.Prefix}[{at.Index}].name", $"unknown feature '{name}' for model '{Spec.Name}'");
+            }
+
+            if (feature.Kind != expected)
+            {
+                var kind = feature.Kind == FeatureKind.Sparse ? "sparse" : "dense";
+                throw at.Invalid(name, $"feature '{name}' is {kind}; send it as a {kind} column");
+            }
+
+            if (_seen[feature.Index])
+            {
+                throw at.Invalid(name, $"feature '{name}' is sent more than once (in context and candidates, or twice)");
+            }
+
+            _seen[feature.Index] = true;
+            return feature;
+        }
+    }
 }

@@ -19,14 +19,14 @@ public static class FeatureHasher
         {
             Span<byte> bytes = stackalloc byte[StackBytes];
             var length = Encoding.UTF8.GetBytes(value, bytes);
-            return XxHash64.HashToUInt64(bytes[..length], unchecked((long)seed));
+            return Hash(bytes[..length], seed);
         }
 
         var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(value.Length));
         try
         {
             var length = Encoding.UTF8.GetBytes(value, rented);
-            return XxHash64.HashToUInt64(rented.AsSpan(0, length), unchecked((long)seed));
+            return Hash(rented.AsSpan(0, length), seed);
         }
         finally
         {
@@ -34,10 +34,17 @@ public static class FeatureHasher
         }
     }
 
+    /// <summary>The canonical XXH64 of a value already in UTF-8 (as it arrives on the wire).</summary>
+    public static ulong Hash(ReadOnlySpan<byte> utf8, ulong seed) => XxHash64.HashToUInt64(utf8, unchecked((long)seed));
+
     /// <summary>Reduces a 64-bit hash to a bucket in [1, buckets).</summary>
     public static long Bucket(ulong hash, long buckets) => 1 + (long)(hash % (ulong)(buckets - 1));
 
     /// <summary>The bucket of a raw value; the empty string is missing and gets <paramref name="defaultBucket"/>.</summary>
     public static long Bucket(string value, ulong seed, long buckets, long defaultBucket) =>
         value.Length == 0 ? defaultBucket : Bucket(Hash(value, seed), buckets);
+
+    /// <inheritdoc cref="Bucket(string, ulong, long, long)"/>
+    public static long Bucket(ReadOnlySpan<byte> utf8, ulong seed, long buckets, long defaultBucket) =>
+        utf8.IsEmpty ? defaultBucket : Bucket(Hash(utf8, seed), buckets);
 }

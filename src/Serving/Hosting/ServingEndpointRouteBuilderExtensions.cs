@@ -13,7 +13,7 @@ public static class ServingEndpointRouteBuilderExtensions
 {
     public static IEndpointRouteBuilder MapServing(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<RankingGrpcService>();
+        endpoints.MapGrpcService<RankingGrpcService>().Add(WireRankMethod.PreferOverGenerated);
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });

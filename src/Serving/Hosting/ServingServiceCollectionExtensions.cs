@@ -60,6 +60,7 @@ public static class ServingServiceCollectionExtensions
                 o.Interceptors.Add<RequestMetricsInterceptor>();
             })
             .AddJsonTranscoding();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.AspNetCore.Server.Model.IServiceMethodProvider<RankingGrpcService>, WireRankMethod.Provider>());
         services.AddSingleton<IConfigureOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>, GrpcLimitsSetup>();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks()

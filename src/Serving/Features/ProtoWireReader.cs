@@ -1,0 +1,180 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace Serving.Features;
+
+/// <summary>
+/// Reads the protobuf wire format from a span: tags, varints, fixed32 and length-delimited
+/// fields, which come back as slices of the input. Nothing is allocated or decoded, which is the
+/// point: Google.Protobuf's public readers always turn a <c>string</c> field into a .NET string,
+/// and a 1,024-candidate request carries ~26,000 of them that the server only hashes (as UTF-8).
+/// Malformed input throws <see cref="InvalidDataException"/>; callers add the field path.
+/// </summary>
+internal ref struct ProtoWireReader(ReadOnlySpan<byte> data)
+{
+    public const int Varint = 0;
+    public const int Fixed64 = 1;
+    public const int LengthDelimited = 2;
+    public const int Fixed32 = 5;
+
+    private readonly ReadOnlySpan<byte> _data = data;
+    private int _position;
+
+    /// <summary>Reads the next field's tag; false at the end of the input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadTag(out int field, out int wireType)
+    {
+        if (_position >= _data.Length)
+        {
+            field = 0;
+            wireType = 0;
+            return false;
+        }
+
+        var tag = ReadVarint();
+        if (tag > uint.MaxValue || tag >> 3 == 0)
+        {
+            throw new InvalidDataException($"invalid tag {tag}");
+        }
+
+        field = (int)(tag >> 3);
+        wireType = (int)(tag & 7);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ReadVarint()
+    {
+        // Tags, lengths of short strings and small ids are one byte: the common case, inlined.
+        if (_position < _data.Length && _data[_position] < 0x80)
+        {
+            return _data[_position++];
+        }
+
+        return ReadVarintSlow();
+    }
+
+    private ulong ReadVarintSlow()
+    {
+        ulong result = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            if (_position >= _data.Length)
+            {
+                throw new InvalidDataException("truncated varint");
+            }
+
+            var b = _data[_position++];
+            result |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return result;
+            }
+        }
+
+        throw new InvalidDataException("varint longer than 10 bytes");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<byte> ReadLengthDelimited() => _data[ReadLengthDelimitedRange()];
+
+    /// <summary>Where a length-delimited value lies in the input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Range ReadLengthDelimitedRange()
+    {
+        var length = ReadVarint();
+        if (length > (ulong)(_data.Length - _position))
+        {
+            throw new InvalidDataException($"a length of {length} bytes runs past the end of the message");
+        }
+
+        var start = _position;
+        _position += (int)length;
+        return new Range(start, _position);
+    }
+
+    /// <summary>Reads the next varint of a packed field; false at its end.</summary>
+    public bool TryReadVarint(out ulong value)
+    {
+        if (_position >= _data.Length)
+        {
+            value = 0;
+            return false;
+        }
+
+        value = ReadVarint();
+        return true;
+    }
+
+    /// <summary>Reads the next float of a packed field; false at its end.</summary>
+    public bool TryReadFloat(out float value)
+    {
+        if (_position >= _data.Length)
+        {
+            value = 0;
+            return false;
+        }
+
+        value = ReadFloat();
+        return true;
+    }
+
+    public float ReadFloat() => BinaryPrimitives.ReadSingleLittleEndian(Advance(4));
+
+    /// <summary>Skips the value of a field just read with <see cref="TryReadTag"/>.</summary>
+    public void Skip(int wireType)
+    {
+        switch (wireType)
+        {
+            case Varint:
+                ReadVarint();
+                break;
+            case Fixed64:
+                Advance(8);
+                break;
+            case LengthDelimited:
+                ReadLengthDelimited();
+                break;
+            case Fixed32:
+                Advance(4);
+                break;
+            default:
+                throw new InvalidDataException($"unsupported wire type {wireType}");
+        }
+    }
+
+    /// <summary>How many varints a packed repeated field holds.</summary>
+    public static int CountPackedVarints(ReadOnlySpan<byte> packed)
+    {
+        if (packed.Length > 0 && packed[^1] >= 0x80)
+        {
+            throw new InvalidDataException("truncated varint in a packed field");
+        }
+
+        var count = 0;
+        foreach (var b in packed)
+        {
+            count += b < 0x80 ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>How many floats a packed repeated float field holds.</summary>
+    public static int CountPackedFloats(ReadOnlySpan<byte> packed) =>
+        packed.Length % 4 == 0
+            ? packed.Length / 4
+            : throw new InvalidDataException($"a packed float field of {packed.Length} bytes (not a multiple of 4)");
+
+    private ReadOnlySpan<byte> Advance(int bytes)
+    {
+        if (_data.Length - _position < bytes)
+        {
+            throw new InvalidDataException("truncated fixed-width value");
+        }
+
+        var value = _data.Slice(_position, bytes);
+        _position += bytes;
+        return value;
+    }
+}

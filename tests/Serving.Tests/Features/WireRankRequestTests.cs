@@ -1,0 +1,221 @@
+using System.Buffers;
+using Google.Protobuf;
+using Serving.Contracts.Ranking.V1;
+using Serving.Features;
+using RequestFeatures = Serving.Contracts.Ranking.V1.Features;
+
+namespace Serving.Tests.Features;
+
+/// <summary>
+/// The wire path reads what Google.Protobuf would read: fields in any order, packed or unpacked
+/// repeated scalars, unknown fields, a sub-message sent twice (merged). Each request below is
+/// written by hand with <see cref="CodedOutputStream"/> and compared with the canonical
+/// serialization of the same request.
+/// </summary>
+public class WireRankRequestTests
+{
+    private readonly Serving.Models.ModelSpec _spec = TestModels.Tiny();
+
+    [Fact]
+    public void Top_level_fields_are_read_in_any_order_and_unknown_ones_skipped()
+    {
+        using var wire = Read(o =>
+        {
+            o.WriteTag(8, WireFormat.WireType.Varint);
+            o.WriteEnum((int)Priority.BestEffort);
+            o.WriteTag(99, WireFormat.WireType.LengthDelimited);
+            o.WriteString("ignored");
+            o.WriteTag(6, WireFormat.WireType.Varint);
+            o.WriteInt32(-3);
+            o.WriteTag(7, WireFormat.WireType.Varint);
+            o.WriteUInt32(25);
+            o.WriteTag(3, WireFormat.WireType.LengthDelimited);
+            o.WriteString("req-é");
+            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
+            o.WriteString("2");
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            o.WriteString("tiny");
+        });
+
+        Assert.Null(wire.Problem);
+        Assert.Equal(("tiny", "2", "req-é", -3, 25u, Priority.BestEffort), (wire.Model, wire.Version, wire.RequestId, wire.CandidateCount, wire.BudgetMs, wire.Priority));
+    }
+
+    [Fact]
+    public void Unpacked_repeated_scalars_and_reordered_column_fields_assemble_like_the_canonical_form()
+    {
+        var canonical = Canonical();
+        using var expected = FeatureAssembler.Assemble(_spec, canonical, 100);
+
+        using var wire = Read(o =>
+        {
+            o.WriteTag(6, WireFormat.WireType.Varint);
+            o.WriteInt32(3);
+            WriteMessage(o, 5, features =>
+            {
+                WriteMessage(features, 2, dense =>
+                {
+                    foreach (var v in new[] { 0f, 1f, float.NaN })
+                    {
+                        dense.WriteTag(2, WireFormat.WireType.Fixed32); // unpacked
+                        dense.WriteFloat(v);
+                    }
+
+                    dense.WriteTag(1, WireFormat.WireType.LengthDelimited); // name last
+                    dense.WriteString("d0");
+                });
+                WriteMessage(features, 1, sparse =>
+                {
+                    sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                    sparse.WriteString("a");
+                    sparse.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                    sparse.WriteString("s0");
+                    sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                    sparse.WriteString("");
+                    sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                    sparse.WriteString("b");
+                });
+                WriteMessage(features, 1, sparse =>
+                {
+                    sparse.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                    sparse.WriteString("s1");
+                    foreach (var id in new long[] { 11, -1, 0 })
+                    {
+                        sparse.WriteTag(3, WireFormat.WireType.Varint); // unpacked
+                        sparse.WriteInt64(id);
+                    }
+                });
+            });
+        });
+        using var actual = FeatureAssembler.Assemble(_spec, wire, 100);
+
+        Assert.Equal(expected.Float32(0).ToArray(), actual.Float32(0).ToArray());
+        Assert.Equal(expected.Int64(1).ToArray(), actual.Int64(1).ToArray());
+    }
+
+    [Fact]
+    public void A_sub_message_sent_twice_is_merged_as_protobuf_does()
+    {
+        var whole = new RankRequest { Model = "tiny", CandidateCount = 2, Candidates = new RequestFeatures() };
+        whole.Candidates.Sparse.Add(new SparseColumn { Name = "s0", Values = { "x", "y" } });
+        whole.Candidates.Dense.Add(new DenseColumn { Name = "d1", Values = { 4f, 5f } });
+        var first = new RequestFeatures();
+        first.Sparse.Add(whole.Candidates.Sparse[0]);
+        var second = new RequestFeatures();
+        second.Dense.Add(whole.Candidates.Dense[0]);
+        using var expected = FeatureAssembler.Assemble(_spec, whole, 100);
+
+        using var wire = Read(o =>
+        {
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            o.WriteString("tiny");
+            o.WriteTag(6, WireFormat.WireType.Varint);
+            o.WriteInt32(2);
+            o.WriteTag(5, WireFormat.WireType.LengthDelimited);
+            o.WriteMessage(first);
+            o.WriteTag(5, WireFormat.WireType.LengthDelimited);
+            o.WriteMessage(second);
+        });
+        using var actual = FeatureAssembler.Assemble(_spec, wire, 100);
+
+        Assert.Equal(expected.Float32(0).ToArray(), actual.Float32(0).ToArray());
+        Assert.Equal(expected.Int64(1).ToArray(), actual.Int64(1).ToArray());
+    }
+
+    [Fact]
+    public void A_truncated_request_is_a_problem_naming_the_request()
+    {
+        var bytes = Canonical().ToByteArray();
+
+        using var wire = WireRankRequest.Read(new ReadOnlySequence<byte>(bytes, 0, bytes.Length - 3));
+
+        Assert.NotNull(wire.Problem);
+        Assert.Equal("request", wire.Problem.Field);
+        Assert.Throws<InvalidRequestException>(() => FeatureAssembler.Assemble(_spec, wire, 100));
+    }
+
+    [Fact]
+    public void A_malformed_column_names_the_column()
+    {
+        using var wire = Read(o =>
+        {
+            o.WriteTag(6, WireFormat.WireType.Varint);
+            o.WriteInt32(2);
+            WriteMessage(o, 5, features => WriteMessage(features, 2, dense =>
+            {
+                dense.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                dense.WriteString("d0");
+                dense.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                dense.WriteBytes(ByteString.CopyFrom(1, 2, 3, 4, 5)); // 5 bytes: not whole floats
+            }));
+        });
+
+        var ex = Assert.Throws<InvalidRequestException>(() => FeatureAssembler.Assemble(_spec, wire, 100));
+
+        Assert.Equal("candidates.dense[0]", ex.Field);
+        Assert.Contains("not a multiple of 4", ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_that_is_not_utf8_names_its_index()
+    {
+        using var wire = Read(o =>
+        {
+            o.WriteTag(6, WireFormat.WireType.Varint);
+            o.WriteInt32(2);
+            WriteMessage(o, 5, features => WriteMessage(features, 1, sparse =>
+            {
+                sparse.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                sparse.WriteString("s0");
+                sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                sparse.WriteString("ok");
+                sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                sparse.WriteBytes(ByteString.CopyFrom(0xC3, 0x28)); // an invalid two-byte sequence
+            }));
+        });
+
+        var ex = Assert.Throws<InvalidRequestException>(() => FeatureAssembler.Assemble(_spec, wire, 100));
+
+        Assert.Equal("candidates.sparse[0] ('s0').values[1]: is not valid UTF-8", ex.Message);
+    }
+
+    [Fact]
+    public void Disposing_returns_the_buffer_and_keeps_the_top_level_fields()
+    {
+        var wire = WireRankRequest.From(Canonical());
+
+        wire.Dispose();
+        wire.Dispose();
+
+        Assert.Equal("tiny", wire.Model);
+        Assert.Throws<ObjectDisposedException>(() => FeatureAssembler.Assemble(_spec, wire, 100));
+    }
+
+    private static RankRequest Canonical()
+    {
+        var request = new RankRequest { Model = "tiny", CandidateCount = 3, Candidates = new RequestFeatures() };
+        request.Candidates.Dense.Add(new DenseColumn { Name = "d0", Values = { 0f, 1f, float.NaN } });
+        request.Candidates.Sparse.Add(new SparseColumn { Name = "s0", Values = { "a", "", "b" } });
+        request.Candidates.Sparse.Add(new SparseColumn { Name = "s1", Ids = { 11, -1, 0 } });
+        return request;
+    }
+
+    private static WireRankRequest Read(Action<CodedOutputStream> write)
+    {
+        using var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer);
+        write(output);
+        output.Flush();
+        return WireRankRequest.Read(new ReadOnlySequence<byte>(buffer.ToArray()));
+    }
+
+    private static void WriteMessage(CodedOutputStream output, int field, Action<CodedOutputStream> write)
+    {
+        using var buffer = new MemoryStream();
+        var inner = new CodedOutputStream(buffer);
+        write(inner);
+        inner.Flush();
+        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(ByteString.CopyFrom(buffer.ToArray()));
+    }
+}
