@@ -6,12 +6,14 @@
 #   3. raw ONNX Runtime: in-process tight loop on core 0, batch 1..1024, the limit in rows/s;
 #   4. the server on core 0 (1 CPU replica x 1 thread) in each batching mode (adaptive, static,
 #      none), the load generator on core 1: goodput at SLO (max-goodput, p99 <= 10 ms, < 0.1%
-#      errors) for the Criteo mix, 10-candidate and 100-candidate requests, then a short probe at the
-#      goodput rate that records the server's timing, CPU and /metrics (where the time goes);
-#      in adaptive mode also 1,024-candidate requests alone, and the Criteo mix offered at
-#      THROUGHPUT_FRACTION of raw ONNX Runtime's rows/s (throughput with the SLO ignored);
-#   5. overload (adaptive, OVERLOAD_WORKLOAD requests, default the 100-candidate ones, at OVERLOAD x
-#      their goodput for 15 s; at 10 candidates 2.5x the goodput is more than one generator core can send): accepted p99,
+#      errors, steps of STEP or longer, to offer at least MIN_STEP_REQUESTS requests) for the
+#      Criteo mix, 10-candidate and 100-candidate requests, then a short probe at the goodput rate
+#      that records the server's timing, CPU and /metrics (where the time goes); in adaptive mode
+#      also 1,024-candidate requests alone, and the Criteo mix offered at THROUGHPUT_FRACTION of raw
+#      ONNX Runtime's rows/s (throughput with the SLO ignored);
+#   5. overload (adaptive, OVERLOAD_WORKLOAD requests, default 1,000-candidate ones (`large`, their
+#      goodput searched in adaptive mode only), at OVERLOAD x their goodput for 15 s; large requests
+#      so that the server, not the load generator's core, is what saturates): accepted p99,
 #      rejection p99, share rejected; then 3 s at a quarter of the goodput (does it recover?); then
 #      the same overload as a load-generator step run on a fresh server, for its plots;
 #   6. writes artifacts/bench/{results.json,table.md,plots/*.png} and prints the table.
@@ -21,8 +23,8 @@
 #
 # Settings (environment): DATA (Criteo .txt, read at run time; default ../shared/data/criteo_train_10k.txt),
 # STEP (max-goodput step, default 5s), PRECISION (0.1), SLO_MS (10), OVERLOAD (2.5), THROUGHPUT_FRACTION (0.1),
-# CRITEO_START / SMALL_START / MEDIUM_START (first offered rate of each search, req/s),
-# OVERLOAD_WORKLOAD (medium, or small), SERVER_CPU (0),
+# CRITEO_START / SMALL_START / MEDIUM_START / LARGE_START (first offered rate of each search, req/s),
+# MIN_STEP_REQUESTS (1000), OVERLOAD_WORKLOAD (large, medium or small), SERVER_CPU (0),
 # LOADGEN_CPU (1), OUT (artifacts/bench), ALLOCATOR (false: knobs stay as configured).
 # Every server and load runs on 127.0.0.1 only and is bounded in time; the script stops the servers
 # it started (by PID) on exit.
@@ -44,7 +46,9 @@ throughput_fraction=${THROUGHPUT_FRACTION:-0.1}
 criteo_start=${CRITEO_START:-40}
 small_start=${SMALL_START:-800}
 medium_start=${MEDIUM_START:-400}
-overload_workload=${OVERLOAD_WORKLOAD:-medium}
+large_start=${LARGE_START:-50}
+min_step_requests=${MIN_STEP_REQUESTS:-1000}
+overload_workload=${OVERLOAD_WORKLOAD:-large}
 server_cpu=${SERVER_CPU:-0}
 loadgen_cpu=${LOADGEN_CPU:-1}
 allocator=${ALLOCATOR:-false}
@@ -100,17 +104,23 @@ probe() {
 for mode in adaptive static none; do
   log "server: $mode batching, core $server_cpu, 1 replica x 1 thread"
   start_mode_server "$mode"
-  for workload in criteo small medium; do
+  workloads="criteo small medium"
+  # The overload's own size, when it is not one of the three, is searched in adaptive mode only.
+  [[ $mode == adaptive && " $workloads " != *" $overload_workload "* ]] && workloads+=" $overload_workload"
+  for workload in $workloads; do
     case $workload in
       criteo) candidates=lognormal:165,1.0,1024,1; probe_candidates=lognormal:165,1.0,1024; start=$criteo_start ;;
       small) candidates=fixed:10; probe_candidates=fixed:10; start=$small_start ;;
       medium) candidates=fixed:100; probe_candidates=fixed:100; start=$medium_start ;;
+      large) candidates=fixed:1000; probe_candidates=fixed:1000; start=$large_start ;;
+      *) echo "unknown OVERLOAD_WORKLOAD: $workload (small, medium or large)" >&2; exit 2 ;;
     esac
     dir=$out/goodput/$mode-$workload
     log "max-goodput: $mode, $workload (start $start req/s, steps of $step)"
     loadgen max-goodput --target "http://127.0.0.1:$grpc_port" --model-config "$model_config" \
       --data "$data" --candidates "$candidates" --slo-ms "$slo" \
-      --start-rate "$start" --step-duration "$step" --cooldown 1s --warmup 2s --precision "$precision" \
+      --start-rate "$start" --step-duration "$step" --min-step-requests "$min_step_requests" \
+      --cooldown 1s --warmup 2s --precision "$precision" \
       --max-steps 9 --drain-timeout 2s --out "$dir" --quiet > "$out/logs/goodput-$mode-$workload.log" 2>&1 \
       || { tail -20 "$out/logs/goodput-$mode-$workload.log" >&2; exit 1; }
     grep -E '^goodput|^no offered' "$out/logs/goodput-$mode-$workload.log" >&2 || true

@@ -23,6 +23,7 @@ public static class ReportCommand
     {
         "fixed:10" => "small",
         "fixed:100" => "medium",
+        "fixed:1000" => "large",
         _ => null,
     };
 
@@ -124,7 +125,10 @@ public static class ReportCommand
             ReportPlots.WriteGoodput(dir, key, title, rawRows, Path.Combine(dir, "plots", $"goodput-{key}.png"));
         }
 
-        var overloadBase = WorkloadOf(overload?["candidates"]?.GetValue<string>()) is { } w ? Rate($"adaptive-{w}") : null;
+        // The overload's size may be one searched for the overload alone (adaptive only, not in the tables).
+        var overloadBase = WorkloadOf(overload?["candidates"]?.GetValue<string>()) is { } w
+            ? Rate($"adaptive-{w}") ?? Num(Load(Path.Combine(dir, "goodput", $"adaptive-{w}", "goodput.json")), "achievedRate")
+            : null;
         var table = Markdown(machine, raw, rawRows, rows, goodput, targets, overload, afterOverload, overloadRun, overloadBase, breakdown, micro);
         File.WriteAllText(Path.Combine(dir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         File.WriteAllText(Path.Combine(dir, "table.md"), table);

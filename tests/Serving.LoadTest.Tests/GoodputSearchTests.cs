@@ -42,6 +42,18 @@ public sealed class GoodputSearchTests
         Assert.False(result.HitMaxRate);
     }
 
+    [Theory]
+    [InlineData(40, 0, 5)] // off: every step lasts the step duration
+    [InlineData(40, 1000, 25)] // 1,000 requests at 40/s
+    [InlineData(30, 1000, 34)] // 33.3 s, rounded up to whole seconds
+    [InlineData(500, 1000, 5)] // the step already offers 2,500
+    public void StepsAtLowRatesLastLongEnoughToOfferTheMinimumRequests(double rate, int minRequests, double seconds)
+    {
+        var options = new GoodputOptions { StepDuration = TimeSpan.FromSeconds(5), MinRequestsPerStep = minRequests };
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.StepDurationAt(rate));
+    }
+
     [Fact]
     public async Task HalvesWhenTheStartRateAlreadyFails()
     {

@@ -28,6 +28,12 @@ internal static class MaxGoodputCommand
 
         public DurationOption StepDuration { get; } = OptionParsers.Duration("--step-duration", "Length of each step", TimeSpan.FromSeconds(10));
 
+        public Option<int> MinStepRequests { get; } = new("--min-step-requests")
+        {
+            Description = "Lengthen a step at a low rate until it offers this many requests (its p99 then rests on enough calls); 0: every step lasts --step-duration",
+            DefaultValueFactory = _ => 1000,
+        };
+
         public Option<double> Precision { get; } = new("--precision")
         {
             Description = "Stop bisecting when (fail - pass) / pass is below this",
@@ -50,7 +56,7 @@ internal static class MaxGoodputCommand
 
         public void AddTo(Command command)
         {
-            Option[] all = [StartRate, MaxRate, MinRate, StepDuration.Option, Precision, MaxSteps, Cooldown.Option, MaxErrorRate];
+            Option[] all = [StartRate, MaxRate, MinRate, StepDuration.Option, MinStepRequests, Precision, MaxSteps, Cooldown.Option, MaxErrorRate];
             foreach (var option in all)
             {
                 command.Options.Add(option);
@@ -65,6 +71,7 @@ internal static class MaxGoodputCommand
             MaxRatePerSecond = parseResult.GetValue(MaxRate),
             MinRatePerSecond = parseResult.GetValue(MinRate),
             StepDuration = StepDuration.Get(parseResult),
+            MinRequestsPerStep = parseResult.GetValue(MinStepRequests),
             Precision = parseResult.GetValue(Precision),
             MaxSteps = parseResult.GetValue(MaxSteps),
             Cooldown = Cooldown.Get(parseResult),

@@ -26,6 +26,13 @@ public sealed record GoodputOptions
 
     public TimeSpan StepDuration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A step lasts at least long enough to offer this many requests (<see cref="StepDurationAt"/>):
+    /// at low rates a short step's p99 is the second-worst of a few hundred calls, and one stall
+    /// fails it. 0: every step lasts <see cref="StepDuration"/>.
+    /// </summary>
+    public int MinRequestsPerStep { get; init; }
+
     /// <summary>The binary search stops when (fail − pass) / pass is below this.</summary>
     public double Precision { get; init; } = 0.05;
 
@@ -37,6 +44,13 @@ public sealed record GoodputOptions
     /// <summary>Where goodput.json, goodput.png and per-step reports go; null writes nothing.</summary>
     public string? OutputDirectory { get; init; }
 
+    /// <summary>How long a step at <paramref name="ratePerSecond"/> runs: <see cref="StepDuration"/>, or longer to reach <see cref="MinRequestsPerStep"/>.</summary>
+    public TimeSpan StepDurationAt(double ratePerSecond)
+    {
+        var forCount = TimeSpan.FromSeconds(Math.Ceiling(MinRequestsPerStep / ratePerSecond));
+        return forCount > StepDuration ? forCount : StepDuration;
+    }
+
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Load);
@@ -46,6 +60,7 @@ public sealed record GoodputOptions
         Require(StartRatePerSecond >= MinRatePerSecond, "StartRatePerSecond must be at least MinRatePerSecond.");
         Require(MaxRatePerSecond >= StartRatePerSecond, "MaxRatePerSecond must be at least StartRatePerSecond.");
         Require(StepDuration > TimeSpan.Zero, "StepDuration must be positive.");
+        Require(MinRequestsPerStep >= 0, "MinRequestsPerStep must not be negative.");
         Require(Precision > 0, "Precision must be positive.");
         Require(MaxSteps >= 1, "MaxSteps must be at least 1.");
         Require(Cooldown >= TimeSpan.Zero, "Cooldown must not be negative.");

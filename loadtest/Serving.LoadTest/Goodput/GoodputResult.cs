@@ -34,6 +34,9 @@ public sealed record GoodputResult
 
     public double StepDurationSeconds { get; init; }
 
+    /// <summary>Steps at low rates ran longer, to offer at least this many requests (0: none did).</summary>
+    public int MinRequestsPerStep { get; init; }
+
     /// <summary>The highest offered rate that passed, in requests per second; null when none did.</summary>
     public double? GoodputRate { get; init; }
 

@@ -102,6 +102,7 @@ internal sealed class GoodputSearch(GoodputOptions options, double sloMs)
             SloMs = sloMs,
             MaxErrorRate = options.MaxErrorRate,
             StepDurationSeconds = options.StepDuration.TotalSeconds,
+            MinRequestsPerStep = options.MinRequestsPerStep,
             GoodputRate = best,
             AchievedRate = bestStep?.AchievedRate,
             RowsPerSecond = bestStep?.RowsPerSecond,

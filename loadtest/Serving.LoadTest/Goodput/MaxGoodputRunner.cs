@@ -69,12 +69,14 @@ public static class MaxGoodputRunner
                 }
             }
 
+            var duration = options.StepDurationAt(rate);
             var stepLoad = baseLoad with
             {
                 Schedule = new SteadySchedule(rate),
+                Duration = duration,
                 Seed = baseLoad.Seed + index,
                 SloMs = sloMs,
-                MaxRequests = Math.Max(baseLoad.MaxRequests, (long)Math.Ceiling(rate * options.StepDuration.TotalSeconds * 2)),
+                MaxRequests = Math.Max(baseLoad.MaxRequests, (long)Math.Ceiling(rate * duration.TotalSeconds * 2)),
             };
             var label = string.Create(c, $"step {index} @ {rate:0.#}/s ");
             var progress = baseLoad.Quiet ? null : new RunSession.ProgressTarget(log, Overwrite: ReferenceEquals(log, Console.Error) && !Console.IsErrorRedirected, label);
@@ -130,6 +132,7 @@ public static class MaxGoodputRunner
             writer.WriteLine(string.Create(c, $"no offered rate met the SLO (p99 <= {result.SloMs:0.###} ms, errors < {result.MaxErrorRate * 100:0.###}%)"));
         }
 
-        writer.WriteLine(string.Create(c, $"{result.Steps.Count} steps of {result.StepDurationSeconds:0.###} s{(result.Cancelled ? ", cancelled" : "")}"));
+        var longer = result.MinRequestsPerStep > 0 ? string.Create(c, $" (longer where that offers fewer than {result.MinRequestsPerStep} requests)") : "";
+        writer.WriteLine(string.Create(c, $"{result.Steps.Count} steps of {result.StepDurationSeconds:0.###} s{longer}{(result.Cancelled ? ", cancelled" : "")}"));
     }
 }
