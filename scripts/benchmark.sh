@@ -11,9 +11,10 @@
 #      that records the server's timing, CPU and /metrics (where the time goes); in adaptive mode
 #      also 1,024-candidate requests alone, and the Criteo mix offered at THROUGHPUT_FRACTION of raw
 #      ONNX Runtime's rows/s (throughput with the SLO ignored);
-#   5. overload (adaptive, OVERLOAD_WORKLOAD requests, default 1,000-candidate ones (`large`, their
-#      goodput searched in adaptive mode only), at OVERLOAD x their goodput for 15 s; large requests
-#      so that the server, not the load generator's core, is what saturates): accepted p99,
+#   5. overload (adaptive, OVERLOAD_WORKLOAD requests, default the 100-candidate ones, at OVERLOAD x
+#      their goodput for 15 s; at 10 candidates 2.5x the goodput is more than one generator core can
+#      send, and `large` (1,000 candidates, goodput searched in adaptive mode only) shifts the work to
+#      the server but its p99 alone is near the SLO on this machine): accepted p99,
 #      rejection p99, share rejected; then 3 s at a quarter of the goodput (does it recover?); then
 #      the same overload as a load-generator step run on a fresh server, for its plots;
 #   6. writes artifacts/bench/{results.json,table.md,plots/*.png} and prints the table.
@@ -24,7 +25,7 @@
 # Settings (environment): DATA (Criteo .txt, read at run time; default ../shared/data/criteo_train_10k.txt),
 # STEP (max-goodput step, default 5s), PRECISION (0.1), SLO_MS (10), OVERLOAD (2.5), THROUGHPUT_FRACTION (0.1),
 # CRITEO_START / SMALL_START / MEDIUM_START / LARGE_START (first offered rate of each search, req/s),
-# MIN_STEP_REQUESTS (1000), OVERLOAD_WORKLOAD (large, medium or small), SERVER_CPU (0),
+# MIN_STEP_REQUESTS (1000), OVERLOAD_WORKLOAD (medium, small or large), SERVER_CPU (0),
 # LOADGEN_CPU (1), OUT (artifacts/bench), ALLOCATOR (false: knobs stay as configured).
 # Every server and load runs on 127.0.0.1 only and is bounded in time; the script stops the servers
 # it started (by PID) on exit.
@@ -48,7 +49,7 @@ small_start=${SMALL_START:-800}
 medium_start=${MEDIUM_START:-400}
 large_start=${LARGE_START:-50}
 min_step_requests=${MIN_STEP_REQUESTS:-1000}
-overload_workload=${OVERLOAD_WORKLOAD:-large}
+overload_workload=${OVERLOAD_WORKLOAD:-medium}
 server_cpu=${SERVER_CPU:-0}
 loadgen_cpu=${LOADGEN_CPU:-1}
 allocator=${ALLOCATOR:-false}

@@ -45,8 +45,9 @@ public sealed class GoodputSearchTests
     [Theory]
     [InlineData(40, 0, 5)] // off: every step lasts the step duration
     [InlineData(40, 1000, 25)] // 1,000 requests at 40/s
-    [InlineData(30, 1000, 34)] // 33.3 s, rounded up to whole seconds
+    [InlineData(30, 700, 24)] // 23.3 s, rounded up to whole seconds
     [InlineData(500, 1000, 5)] // the step already offers 2,500
+    [InlineData(2, 1000, 30)] // 500 s capped at the longest step
     public void StepsAtLowRatesLastLongEnoughToOfferTheMinimumRequests(double rate, int minRequests, double seconds)
     {
         var options = new GoodputOptions { StepDuration = TimeSpan.FromSeconds(5), MinRequestsPerStep = minRequests };

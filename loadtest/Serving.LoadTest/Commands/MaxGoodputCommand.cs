@@ -30,7 +30,7 @@ internal static class MaxGoodputCommand
 
         public Option<int> MinStepRequests { get; } = new("--min-step-requests")
         {
-            Description = "Lengthen a step at a low rate until it offers this many requests (its p99 then rests on enough calls); 0: every step lasts --step-duration",
+            Description = "Lengthen a step at a low rate until it offers this many requests (its p99 then rests on enough calls), up to 30 s; 0: every step lasts --step-duration",
             DefaultValueFactory = _ => 1000,
         };
 

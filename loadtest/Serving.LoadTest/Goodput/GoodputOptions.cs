@@ -27,11 +27,14 @@ public sealed record GoodputOptions
     public TimeSpan StepDuration { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// A step lasts at least long enough to offer this many requests (<see cref="StepDurationAt"/>):
-    /// at low rates a short step's p99 is the second-worst of a few hundred calls, and one stall
-    /// fails it. 0: every step lasts <see cref="StepDuration"/>.
+    /// A step lasts long enough to offer this many requests, up to <see cref="MaxStepDuration"/>
+    /// (<see cref="StepDurationAt"/>): at low rates a short step's p99 is the second-worst of a few
+    /// hundred calls, and one stall fails it. 0: every step lasts <see cref="StepDuration"/>.
     /// </summary>
     public int MinRequestsPerStep { get; init; }
+
+    /// <summary>No step is lengthened beyond this for <see cref="MinRequestsPerStep"/> (a search that descends to 1 req/s must still end).</summary>
+    public TimeSpan MaxStepDuration { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The binary search stops when (fail − pass) / pass is below this.</summary>
     public double Precision { get; init; } = 0.05;
@@ -44,10 +47,11 @@ public sealed record GoodputOptions
     /// <summary>Where goodput.json, goodput.png and per-step reports go; null writes nothing.</summary>
     public string? OutputDirectory { get; init; }
 
-    /// <summary>How long a step at <paramref name="ratePerSecond"/> runs: <see cref="StepDuration"/>, or longer to reach <see cref="MinRequestsPerStep"/>.</summary>
+    /// <summary>How long a step at <paramref name="ratePerSecond"/> runs: <see cref="StepDuration"/>, or longer (up to <see cref="MaxStepDuration"/>) to reach <see cref="MinRequestsPerStep"/>.</summary>
     public TimeSpan StepDurationAt(double ratePerSecond)
     {
         var forCount = TimeSpan.FromSeconds(Math.Ceiling(MinRequestsPerStep / ratePerSecond));
+        forCount = forCount < MaxStepDuration ? forCount : MaxStepDuration;
         return forCount > StepDuration ? forCount : StepDuration;
     }
 
@@ -61,6 +65,7 @@ public sealed record GoodputOptions
         Require(MaxRatePerSecond >= StartRatePerSecond, "MaxRatePerSecond must be at least StartRatePerSecond.");
         Require(StepDuration > TimeSpan.Zero, "StepDuration must be positive.");
         Require(MinRequestsPerStep >= 0, "MinRequestsPerStep must not be negative.");
+        Require(MaxStepDuration >= StepDuration, "MaxStepDuration must be at least StepDuration.");
         Require(Precision > 0, "Precision must be positive.");
         Require(MaxSteps >= 1, "MaxSteps must be at least 1.");
         Require(Cooldown >= TimeSpan.Zero, "Cooldown must not be negative.");

@@ -28,6 +28,7 @@ internal sealed class AdaptiveConcurrencyLimit
     private readonly Func<TimeSpan> _target;
     private readonly Func<TimeSpan>? _queueDelay;
     private readonly TimeSpan _queueDelayTarget;
+    private readonly Action<double>? _limitChanged;
     private readonly long _windowTicks;
     private readonly Lock _gate = new();
     private int _limit;
@@ -46,9 +47,10 @@ internal sealed class AdaptiveConcurrencyLimit
     /// <param name="window">How often the limit may change.</param>
     /// <param name="queueDelay">Read once per window: how long work waited to start in that window (null: not watched).</param>
     /// <param name="queueDelayTarget">Queue delay above which the limit shrinks.</param>
+    /// <param name="limitChanged">Called with the new limit each time it changes (under the window's lock, so in order).</param>
     public AdaptiveConcurrencyLimit(
         TimeProvider time, int min, int max, Func<TimeSpan> target, TimeSpan window,
-        Func<TimeSpan>? queueDelay = null, TimeSpan queueDelayTarget = default)
+        Func<TimeSpan>? queueDelay = null, TimeSpan queueDelayTarget = default, Action<double>? limitChanged = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(target);
@@ -61,6 +63,7 @@ internal sealed class AdaptiveConcurrencyLimit
         _target = target;
         _queueDelay = queueDelay;
         _queueDelayTarget = queueDelayTarget;
+        _limitChanged = limitChanged;
         _limit = max;
         _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
         _windowEnd = time.GetTimestamp() + _windowTicks;
@@ -150,7 +153,11 @@ internal sealed class AdaptiveConcurrencyLimit
                 limit = Math.Min(_max, limit + Math.Max(1, limit / 10));
             }
 
-            Volatile.Write(ref _limit, limit);
+            if (limit != _limit)
+            {
+                Volatile.Write(ref _limit, limit);
+                _limitChanged?.Invoke(limit);
+            }
         }
     }
 }

@@ -38,10 +38,11 @@ internal sealed class IngressLimitMiddleware
         var o = options.Value;
         if (o.MaxInFlightRequests > 0)
         {
+            queueDelay.Start();
             _limit = new AdaptiveConcurrencyLimit(
                 time, Math.Min(o.MinInFlightRequests, o.MaxInFlightRequests), o.MaxInFlightRequests,
                 () => o.IngressLatencyTarget ?? LatencyTarget(repository), Window,
-                queueDelay.TakeMean, o.IngressQueueDelayTarget);
+                queueDelay.TakeMean, o.IngressQueueDelayTarget, metrics.IngressLimit.Set);
             metrics.IngressLimit.Set(_limit.Limit);
         }
     }
@@ -68,7 +69,6 @@ internal sealed class IngressLimitMiddleware
         finally
         {
             _limit.Release(started);
-            _metrics.IngressLimit.Set(_limit.Limit);
         }
     }
 

@@ -18,10 +18,20 @@ internal sealed class ThreadPoolQueueDelay : IDisposable
     private long _samples;
     private long _pendingSince;
 
+    private int _started;
+
     public ThreadPoolQueueDelay()
     {
         _thread = new Thread(Run) { IsBackground = true, Name = "pool-queue-delay" };
-        _thread.Start();
+    }
+
+    /// <summary>Starts the canaries (once; later calls do nothing). Nothing runs until a reader needs it.</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _thread.Start();
+        }
     }
 
     /// <summary>
@@ -45,7 +55,11 @@ internal sealed class ThreadPoolQueueDelay : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _thread.Join();
+        if (Volatile.Read(ref _started) == 1)
+        {
+            _thread.Join();
+        }
+
         _stop.Dispose();
     }
 

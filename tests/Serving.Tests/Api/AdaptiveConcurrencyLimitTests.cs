@@ -65,6 +65,20 @@ public class AdaptiveConcurrencyLimitTests
     }
 
     [Fact]
+    public void Reports_each_change_of_the_limit_once_and_nothing_else()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var reported = new List<double>();
+        var limit = new AdaptiveConcurrencyLimit(time, 4, 20, () => Target, Window, limitChanged: reported.Add);
+
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(1), windows: 3); // at the maximum: no change
+        FillWindow(time, limit, calls: 20, latency: TimeSpan.FromMilliseconds(5), windows: 3); // 20 → 16 → 12
+
+        Assert.Equal([16, 12], reported);
+        Assert.Equal(12, limit.Limit);
+    }
+
+    [Fact]
     public void A_lone_slow_window_is_a_burst_and_leaves_the_limit_alone()
     {
         var (time, limit) = Create(max: 20);
