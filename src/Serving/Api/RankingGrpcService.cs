@@ -21,15 +21,16 @@ internal sealed class RankingGrpcService(
     IOptions<ServingOptions> options,
     TimeProvider time) : RankingService.RankingServiceBase
 {
-    public override async Task<RankResponse> Rank(RankRequest request, ServerCallContext context)
-    {
-        using var wire = WireRankRequest.From(request);
-        return await RankFromWire(wire, context).ConfigureAwait(false);
-    }
+    public override Task<RankResponse> Rank(RankRequest request, ServerCallContext context) =>
+        RankFromWire(WireRankRequest.From(request), context);
 
-    /// <summary>gRPC Rank (<see cref="WireRankMethod"/>). Not an overload of <c>Rank</c>: JSON transcoding looks the method up by name.</summary>
+    /// <summary>
+    /// gRPC Rank (<see cref="WireRankMethod"/>); disposes <paramref name="request"/>. Not an overload
+    /// of <c>Rank</c>: JSON transcoding looks the method up by name.
+    /// </summary>
     public async Task<RankResponse> RankFromWire(WireRankRequest request, ServerCallContext context)
     {
+        using var owned = request;
         var started = time.GetTimestamp();
         if (request.Problem is { } problem)
         {

@@ -17,7 +17,6 @@ internal sealed class ThreadPoolQueueDelay : IDisposable
     private long _sumTicks;
     private long _samples;
     private long _pendingSince;
-
     private int _started;
 
     public ThreadPoolQueueDelay()

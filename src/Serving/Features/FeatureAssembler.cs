@@ -48,8 +48,8 @@ public static class FeatureAssembler
         try
         {
             var target = new Target(spec, output, seen);
-            WriteColumns(request, Section.Context, 1, ref target);
-            WriteColumns(request, Section.Candidates, rows, ref target);
+            WriteColumns(request, request.Context, Section.Context, 1, ref target);
+            WriteColumns(request, request.Candidates, Section.Candidates, rows, ref target);
             for (var i = 0; i < featureCount; i++)
             {
                 if (!seen[i])
@@ -75,11 +75,11 @@ public static class FeatureAssembler
     }
 
     /// <summary>Walks one <c>Features</c> message (in all its parts), writing each column as it comes.</summary>
-    private static void WriteColumns(WireRankRequest request, Section section, int expected, ref Target target)
+    private static void WriteColumns(WireRankRequest request, IReadOnlyList<Range> parts, Section section, int expected, ref Target target)
     {
         var sparse = 0;
         var dense = 0;
-        foreach (var part in section.Name == Section.Context.Name ? request.Context : request.Candidates)
+        foreach (var part in parts)
         {
             var reader = new ProtoWireReader(request.Bytes(part));
             try

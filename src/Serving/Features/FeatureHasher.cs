@@ -40,11 +40,7 @@ public static class FeatureHasher
     /// <summary>Reduces a 64-bit hash to a bucket in [1, buckets).</summary>
     public static long Bucket(ulong hash, long buckets) => 1 + (long)(hash % (ulong)(buckets - 1));
 
-    /// <summary>The bucket of a raw value; the empty string is missing and gets <paramref name="defaultBucket"/>.</summary>
-    public static long Bucket(string value, ulong seed, long buckets, long defaultBucket) =>
-        value.Length == 0 ? defaultBucket : Bucket(Hash(value, seed), buckets);
-
-    /// <inheritdoc cref="Bucket(string, ulong, long, long)"/>
+    /// <summary>The bucket of a raw value in UTF-8; the empty value is missing and gets <paramref name="defaultBucket"/>.</summary>
     public static long Bucket(ReadOnlySpan<byte> utf8, ulong seed, long buckets, long defaultBucket) =>
         utf8.IsEmpty ? defaultBucket : Bucket(Hash(utf8, seed), buckets);
 }

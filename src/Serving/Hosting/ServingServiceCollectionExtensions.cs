@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,7 +61,7 @@ public static class ServingServiceCollectionExtensions
                 o.Interceptors.Add<RequestMetricsInterceptor>();
             })
             .AddJsonTranscoding();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Grpc.AspNetCore.Server.Model.IServiceMethodProvider<RankingGrpcService>, WireRankMethod.Provider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<RankingGrpcService>, WireRankMethod.Provider>());
         services.AddSingleton<IConfigureOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>, GrpcLimitsSetup>();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks()

@@ -57,6 +57,6 @@ public class FeatureHasherTests
     [Fact]
     public void Empty_value_is_missing_and_gets_the_default_bucket()
     {
-        Assert.Equal(3, FeatureHasher.Bucket("", 0, 50, defaultBucket: 3));
+        Assert.Equal(3, FeatureHasher.Bucket(""u8, 0, 50, defaultBucket: 3));
     }
 }
