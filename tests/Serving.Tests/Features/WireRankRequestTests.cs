@@ -23,18 +23,13 @@ public class WireRankRequestTests
         {
             o.WriteTag(8, WireFormat.WireType.Varint);
             o.WriteEnum((int)Priority.BestEffort);
-            o.WriteTag(99, WireFormat.WireType.LengthDelimited);
-            o.WriteString("ignored");
-            o.WriteTag(6, WireFormat.WireType.Varint);
-            o.WriteInt32(-3);
+            WriteString(o, 99, "ignored");
+            WriteCandidateCount(o, -3);
             o.WriteTag(7, WireFormat.WireType.Varint);
             o.WriteUInt32(25);
-            o.WriteTag(3, WireFormat.WireType.LengthDelimited);
-            o.WriteString("req-é");
-            o.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            o.WriteString("2");
-            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteString("tiny");
+            WriteString(o, 3, "req-é");
+            WriteString(o, 2, "2");
+            WriteString(o, 1, "tiny");
         });
 
         Assert.Null(wire.Problem);
@@ -44,13 +39,9 @@ public class WireRankRequestTests
     [Fact]
     public void Unpacked_repeated_scalars_and_reordered_column_fields_assemble_like_the_canonical_form()
     {
-        var canonical = Canonical();
-        using var expected = FeatureAssembler.Assemble(_spec, canonical, 100);
-
         using var wire = Read(o =>
         {
-            o.WriteTag(6, WireFormat.WireType.Varint);
-            o.WriteInt32(3);
+            WriteCandidateCount(o, 3);
             WriteMessage(o, 5, features =>
             {
                 WriteMessage(features, 2, dense =>
@@ -61,24 +52,18 @@ public class WireRankRequestTests
                         dense.WriteFloat(v);
                     }
 
-                    dense.WriteTag(1, WireFormat.WireType.LengthDelimited); // name last
-                    dense.WriteString("d0");
+                    WriteString(dense, 1, "d0"); // name last
                 });
                 WriteMessage(features, 1, sparse =>
                 {
-                    sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                    sparse.WriteString("a");
-                    sparse.WriteTag(1, WireFormat.WireType.LengthDelimited);
-                    sparse.WriteString("s0");
-                    sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                    sparse.WriteString("");
-                    sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                    sparse.WriteString("b");
+                    WriteString(sparse, 2, "a");
+                    WriteString(sparse, 1, "s0");
+                    WriteString(sparse, 2, "");
+                    WriteString(sparse, 2, "b");
                 });
                 WriteMessage(features, 1, sparse =>
                 {
-                    sparse.WriteTag(1, WireFormat.WireType.LengthDelimited);
-                    sparse.WriteString("s1");
+                    WriteString(sparse, 1, "s1");
                     foreach (var id in new long[] { 11, -1, 0 })
                     {
                         sparse.WriteTag(3, WireFormat.WireType.Varint); // unpacked
@@ -87,10 +72,8 @@ public class WireRankRequestTests
                 });
             });
         });
-        using var actual = FeatureAssembler.Assemble(_spec, wire, 100);
 
-        Assert.Equal(expected.Float32(0).ToArray(), actual.Float32(0).ToArray());
-        Assert.Equal(expected.Int64(1).ToArray(), actual.Int64(1).ToArray());
+        AssertSameRows(Canonical(), wire);
     }
 
     [Fact]
@@ -103,23 +86,18 @@ public class WireRankRequestTests
         first.Sparse.Add(whole.Candidates.Sparse[0]);
         var second = new RequestFeatures();
         second.Dense.Add(whole.Candidates.Dense[0]);
-        using var expected = FeatureAssembler.Assemble(_spec, whole, 100);
 
         using var wire = Read(o =>
         {
-            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteString("tiny");
-            o.WriteTag(6, WireFormat.WireType.Varint);
-            o.WriteInt32(2);
+            WriteString(o, 1, "tiny");
+            WriteCandidateCount(o, 2);
             o.WriteTag(5, WireFormat.WireType.LengthDelimited);
             o.WriteMessage(first);
             o.WriteTag(5, WireFormat.WireType.LengthDelimited);
             o.WriteMessage(second);
         });
-        using var actual = FeatureAssembler.Assemble(_spec, wire, 100);
 
-        Assert.Equal(expected.Float32(0).ToArray(), actual.Float32(0).ToArray());
-        Assert.Equal(expected.Int64(1).ToArray(), actual.Int64(1).ToArray());
+        AssertSameRows(whole, wire);
     }
 
     [Fact]
@@ -137,17 +115,11 @@ public class WireRankRequestTests
     [Fact]
     public void A_malformed_column_names_the_column()
     {
-        using var wire = Read(o =>
+        using var wire = OneCandidateColumn(2, dense =>
         {
-            o.WriteTag(6, WireFormat.WireType.Varint);
-            o.WriteInt32(2);
-            WriteMessage(o, 5, features => WriteMessage(features, 2, dense =>
-            {
-                dense.WriteTag(1, WireFormat.WireType.LengthDelimited);
-                dense.WriteString("d0");
-                dense.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                dense.WriteBytes(ByteString.CopyFrom(1, 2, 3, 4, 5)); // 5 bytes: not whole floats
-            }));
+            WriteString(dense, 1, "d0");
+            dense.WriteTag(2, WireFormat.WireType.LengthDelimited);
+            dense.WriteBytes(ByteString.CopyFrom(1, 2, 3, 4, 5)); // 5 bytes: not whole floats
         });
 
         var ex = Assert.Throws<InvalidRequestException>(() => FeatureAssembler.Assemble(_spec, wire, 100));
@@ -159,19 +131,12 @@ public class WireRankRequestTests
     [Fact]
     public void A_value_that_is_not_utf8_names_its_index()
     {
-        using var wire = Read(o =>
+        using var wire = OneCandidateColumn(1, sparse =>
         {
-            o.WriteTag(6, WireFormat.WireType.Varint);
-            o.WriteInt32(2);
-            WriteMessage(o, 5, features => WriteMessage(features, 1, sparse =>
-            {
-                sparse.WriteTag(1, WireFormat.WireType.LengthDelimited);
-                sparse.WriteString("s0");
-                sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                sparse.WriteString("ok");
-                sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
-                sparse.WriteBytes(ByteString.CopyFrom(0xC3, 0x28)); // an invalid two-byte sequence
-            }));
+            WriteString(sparse, 1, "s0");
+            WriteString(sparse, 2, "ok");
+            sparse.WriteTag(2, WireFormat.WireType.LengthDelimited);
+            sparse.WriteBytes(ByteString.CopyFrom(0xC3, 0x28)); // an invalid two-byte sequence
         });
 
         var ex = Assert.Throws<InvalidRequestException>(() => FeatureAssembler.Assemble(_spec, wire, 100));
@@ -198,6 +163,35 @@ public class WireRankRequestTests
         request.Candidates.Sparse.Add(new SparseColumn { Name = "s0", Values = { "a", "", "b" } });
         request.Candidates.Sparse.Add(new SparseColumn { Name = "s1", Ids = { 11, -1, 0 } });
         return request;
+    }
+
+    /// <summary>The hand-written bytes assemble exactly as the canonical serialization of <paramref name="expected"/>.</summary>
+    private void AssertSameRows(RankRequest expected, WireRankRequest actual)
+    {
+        using var expectedRows = FeatureAssembler.Assemble(_spec, expected, 100);
+        using var actualRows = FeatureAssembler.Assemble(_spec, actual, 100);
+
+        Assert.Equal(expectedRows.Float32(0).ToArray(), actualRows.Float32(0).ToArray());
+        Assert.Equal(expectedRows.Int64(1).ToArray(), actualRows.Int64(1).ToArray());
+    }
+
+    /// <summary>Two candidates carrying one column (<paramref name="columnsField"/> 1: sparse, 2: dense), written by <paramref name="column"/>.</summary>
+    private static WireRankRequest OneCandidateColumn(int columnsField, Action<CodedOutputStream> column) => Read(o =>
+    {
+        WriteCandidateCount(o, 2);
+        WriteMessage(o, 5, features => WriteMessage(features, columnsField, column));
+    });
+
+    private static void WriteString(CodedOutputStream output, int field, string value)
+    {
+        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        output.WriteString(value);
+    }
+
+    private static void WriteCandidateCount(CodedOutputStream output, int count)
+    {
+        output.WriteTag(6, WireFormat.WireType.Varint);
+        output.WriteInt32(count);
     }
 
     private static WireRankRequest Read(Action<CodedOutputStream> write)
