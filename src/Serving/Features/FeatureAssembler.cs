@@ -88,11 +88,11 @@ public static class FeatureAssembler
                 {
                     if (field == SparseColumnsField && wireType == ProtoWireReader.LengthDelimited)
                     {
-                        WriteSparse(reader.ReadLengthDelimited(), new ColumnAt(section.Sparse, sparse++, expected), ref target);
+                        WriteColumn(reader.ReadLengthDelimited(), new ColumnAt(section.Sparse, sparse++, expected), dense: false, ref target);
                     }
                     else if (field == DenseColumnsField && wireType == ProtoWireReader.LengthDelimited)
                     {
-                        WriteDense(reader.ReadLengthDelimited(), new ColumnAt(section.Dense, dense++, expected), ref target);
+                        WriteColumn(reader.ReadLengthDelimited(), new ColumnAt(section.Dense, dense++, expected), dense: true, ref target);
                     }
                     else
                     {
@@ -107,9 +107,29 @@ public static class FeatureAssembler
         }
     }
 
+    /// <summary>Writes one column; malformed bytes inside it are an error naming the column.</summary>
+    private static void WriteColumn(ReadOnlySpan<byte> column, ColumnAt at, bool dense, ref Target target)
+    {
+        try
+        {
+            if (dense)
+            {
+                WriteDense(column, at, ref target);
+            }
+            else
+            {
+                WriteSparse(column, at, ref target);
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw at.Malformed(ex);
+        }
+    }
+
     private static void WriteSparse(ReadOnlySpan<byte> column, ColumnAt at, ref Target target)
     {
-        var scan = Scan(column, at, isDense: false);
+        var scan = Scan(column, isDense: false);
         var feature = target.Resolve(scan.Name, at, FeatureKind.Sparse);
         if ((scan.Values > 0) == (scan.Ids > 0))
         {
@@ -129,47 +149,40 @@ public static class FeatureAssembler
         var ascii = Ascii.IsValid(column); // then every value is valid UTF-8; one vectorized pass instead of one check per value
         var r = 0;
         var reader = new ProtoWireReader(column);
-        try
+        while (reader.TryReadTag(out var field, out var wireType))
         {
-            while (reader.TryReadTag(out var field, out var wireType))
+            if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
             {
-                if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
+                var utf8 = reader.ReadLengthDelimited();
+                if (!ascii && !Utf8.IsValid(utf8))
                 {
-                    var utf8 = reader.ReadLengthDelimited();
-                    if (!ascii && !Utf8.IsValid(utf8))
-                    {
-                        throw new InvalidRequestException($"{at.Field(feature.Name)}.values[{r}]", "is not valid UTF-8");
-                    }
+                    throw new InvalidRequestException($"{at.Field(feature.Name)}.values[{r}]", "is not valid UTF-8");
+                }
 
-                    Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(utf8, seed, feature.Buckets, feature.DefaultBucket));
-                }
-                else if (field == IdsField && wireType == ProtoWireReader.LengthDelimited)
+                Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(utf8, seed, feature.Buckets, feature.DefaultBucket));
+            }
+            else if (field == IdsField && wireType == ProtoWireReader.LengthDelimited)
+            {
+                var packed = new ProtoWireReader(reader.ReadLengthDelimited());
+                while (!packed.End)
                 {
-                    var packed = new ProtoWireReader(reader.ReadLengthDelimited());
-                    while (packed.TryReadVarint(out var id))
-                    {
-                        Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(id, feature.Buckets));
-                    }
-                }
-                else if (field == IdsField && wireType == ProtoWireReader.Varint)
-                {
-                    Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(reader.ReadVarint(), feature.Buckets));
-                }
-                else
-                {
-                    reader.Skip(wireType);
+                    Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(packed.ReadVarint(), feature.Buckets));
                 }
             }
-        }
-        catch (InvalidDataException ex)
-        {
-            throw at.Malformed(ex);
+            else if (field == IdsField && wireType == ProtoWireReader.Varint)
+            {
+                Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(reader.ReadVarint(), feature.Buckets));
+            }
+            else
+            {
+                reader.Skip(wireType);
+            }
         }
     }
 
     private static void WriteDense(ReadOnlySpan<byte> column, ColumnAt at, ref Target target)
     {
-        var scan = Scan(column, at, isDense: true);
+        var scan = Scan(column, isDense: true);
         var feature = target.Resolve(scan.Name, at, FeatureKind.Dense);
         if (scan.Values != at.Expected)
         {
@@ -181,33 +194,26 @@ public static class FeatureAssembler
         var broadcast = at.Expected == 1 && target.Output.Rows > 1;
         var r = 0;
         var reader = new ProtoWireReader(column);
-        try
+        while (reader.TryReadTag(out var field, out var wireType))
         {
-            while (reader.TryReadTag(out var field, out var wireType))
+            if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
             {
-                if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
+                var packed = new ProtoWireReader(reader.ReadLengthDelimited());
+                while (!packed.End)
                 {
-                    var packed = new ProtoWireReader(reader.ReadLengthDelimited());
-                    while (packed.TryReadFloat(out var value))
-                    {
-                        Write(output, stride, feature.Column, r, broadcast, Encode(feature, value, at, r));
-                        r++;
-                    }
-                }
-                else if (field == ValuesField && wireType == ProtoWireReader.Fixed32)
-                {
-                    Write(output, stride, feature.Column, r, broadcast, Encode(feature, reader.ReadFloat(), at, r));
+                    Write(output, stride, feature.Column, r, broadcast, Encode(feature, packed.ReadFloat(), at, r));
                     r++;
                 }
-                else
-                {
-                    reader.Skip(wireType);
-                }
             }
-        }
-        catch (InvalidDataException ex)
-        {
-            throw at.Malformed(ex);
+            else if (field == ValuesField && wireType == ProtoWireReader.Fixed32)
+            {
+                Write(output, stride, feature.Column, r, broadcast, Encode(feature, reader.ReadFloat(), at, r));
+                r++;
+            }
+            else
+            {
+                reader.Skip(wireType);
+            }
         }
     }
 
@@ -230,43 +236,36 @@ public static class FeatureAssembler
     }
 
     /// <summary>First pass over a column: its name and how many values and ids it holds (fields may come in any order).</summary>
-    private static ColumnScan Scan(ReadOnlySpan<byte> column, ColumnAt at, bool isDense)
+    private static ColumnScan Scan(ReadOnlySpan<byte> column, bool isDense)
     {
         var scan = default(ColumnScan);
         var reader = new ProtoWireReader(column);
-        try
+        while (reader.TryReadTag(out var field, out var wireType))
         {
-            while (reader.TryReadTag(out var field, out var wireType))
+            switch ((field, wireType))
             {
-                switch ((field, wireType))
-                {
-                    case (NameField, ProtoWireReader.LengthDelimited):
-                        scan.Name = reader.ReadLengthDelimited();
-                        break;
-                    case (ValuesField, ProtoWireReader.LengthDelimited):
-                        var values = reader.ReadLengthDelimited();
-                        scan.Values += isDense ? ProtoWireReader.CountPackedFloats(values) : 1;
-                        break;
-                    case (ValuesField, ProtoWireReader.Fixed32) when isDense:
-                        reader.ReadFloat();
-                        scan.Values++;
-                        break;
-                    case (IdsField, ProtoWireReader.LengthDelimited) when !isDense:
-                        scan.Ids += ProtoWireReader.CountPackedVarints(reader.ReadLengthDelimited());
-                        break;
-                    case (IdsField, ProtoWireReader.Varint) when !isDense:
-                        reader.ReadVarint();
-                        scan.Ids++;
-                        break;
-                    default:
-                        reader.Skip(wireType);
-                        break;
-                }
+                case (NameField, ProtoWireReader.LengthDelimited):
+                    scan.Name = reader.ReadLengthDelimited();
+                    break;
+                case (ValuesField, ProtoWireReader.LengthDelimited):
+                    var values = reader.ReadLengthDelimited();
+                    scan.Values += isDense ? ProtoWireReader.CountPackedFloats(values) : 1;
+                    break;
+                case (ValuesField, ProtoWireReader.Fixed32) when isDense:
+                    reader.ReadFloat();
+                    scan.Values++;
+                    break;
+                case (IdsField, ProtoWireReader.LengthDelimited) when !isDense:
+                    scan.Ids += ProtoWireReader.CountPackedVarints(reader.ReadLengthDelimited());
+                    break;
+                case (IdsField, ProtoWireReader.Varint) when !isDense:
+                    reader.ReadVarint();
+                    scan.Ids++;
+                    break;
+                default:
+                    reader.Skip(wireType);
+                    break;
             }
-        }
-        catch (InvalidDataException ex)
-        {
-            throw at.Malformed(ex);
         }
 
         return scan;

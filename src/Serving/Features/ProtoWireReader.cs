@@ -24,7 +24,7 @@ internal ref struct ProtoWireReader(ReadOnlySpan<byte> data)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryReadTag(out int field, out int wireType)
     {
-        if (_position >= _data.Length)
+        if (End)
         {
             field = 0;
             wireType = 0;
@@ -93,31 +93,8 @@ internal ref struct ProtoWireReader(ReadOnlySpan<byte> data)
         return new Range(start, _position);
     }
 
-    /// <summary>Reads the next varint of a packed field; false at its end.</summary>
-    public bool TryReadVarint(out ulong value)
-    {
-        if (_position >= _data.Length)
-        {
-            value = 0;
-            return false;
-        }
-
-        value = ReadVarint();
-        return true;
-    }
-
-    /// <summary>Reads the next float of a packed field; false at its end.</summary>
-    public bool TryReadFloat(out float value)
-    {
-        if (_position >= _data.Length)
-        {
-            value = 0;
-            return false;
-        }
-
-        value = ReadFloat();
-        return true;
-    }
+    /// <summary>True once every byte has been read (the loop condition for a packed field's values).</summary>
+    public readonly bool End => _position >= _data.Length;
 
     public float ReadFloat() => BinaryPrimitives.ReadSingleLittleEndian(Advance(4));
 
