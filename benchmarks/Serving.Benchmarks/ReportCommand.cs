@@ -70,6 +70,7 @@ public static class ReportCommand
         double? Rows(string id) => Num(goodput[id], "rowsPerSecond");
         var adaptiveVsNoneSmall = Ratio(Rate("adaptive-small"), Rate("none-small"));
         var adaptiveVsRawCriteo = Ratio(Rows("adaptive-criteo"), rawRows);
+        var ceiling = BatchingCeiling(Path.Combine(dir, "probe"), Rate("none-small"));
         var overload = Load(Path.Combine(dir, "overload.json"));
         var afterOverload = Load(Path.Combine(dir, "after-overload.json"));
         var overloadRun = OverloadRun(dir);
@@ -107,6 +108,7 @@ public static class ReportCommand
                 ["adaptiveOverStaticCriteo"] = Ratio(Rate("adaptive-criteo"), Rate("static-criteo")),
             },
             ["targets"] = targets,
+            ["batchingCeiling"] = ceiling,
             ["overload"] = overload?.DeepClone(),
             ["afterOverload"] = afterOverload?.DeepClone(),
             ["overloadStepRun"] = overloadRun,
@@ -129,7 +131,7 @@ public static class ReportCommand
         var overloadBase = WorkloadOf(overload?["candidates"]?.GetValue<string>()) is { } w
             ? Rate($"adaptive-{w}") ?? Num(Load(Path.Combine(dir, "goodput", $"adaptive-{w}", "goodput.json")), "achievedRate")
             : null;
-        var table = Markdown(machine, raw, rawRows, rows, goodput, targets, overload, afterOverload, overloadRun, overloadBase, breakdown, micro);
+        var table = Markdown(machine, raw, rawRows, rows, goodput, targets, ceiling, overload, afterOverload, overloadRun, overloadBase, breakdown, micro);
         File.WriteAllText(Path.Combine(dir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         File.WriteAllText(Path.Combine(dir, "table.md"), table);
         Console.Write(table);
@@ -139,7 +141,7 @@ public static class ReportCommand
     private static string Markdown(
         JsonObject machine, JsonNode? raw, double? rawRows,
         List<(string Mode, string Workload, string Title, JsonNode? Result)> rows, JsonObject goodput,
-        JsonArray targets, JsonNode? overload, JsonNode? afterOverload, JsonObject? overloadRun, double? overloadBaseRate, JsonObject breakdown, JsonNode? micro)
+        JsonArray targets, JsonObject? ceiling, JsonNode? overload, JsonNode? afterOverload, JsonObject? overloadRun, double? overloadBaseRate, JsonObject breakdown, JsonNode? micro)
     {
         var md = new StringBuilder();
         void Line(string text = "") => md.Append(text).Append('\n');
@@ -171,6 +173,15 @@ public static class ReportCommand
         foreach (var t in targets)
         {
             Line($"| {t!["name"]} | {t["measuredText"]} | {t["goalText"]} | {t["verdict"]} |");
+        }
+
+        if (ceiling is not null)
+        {
+            Line();
+            Line($"Batching's ceiling on this machine (10-candidate requests offered at {F0(Num(ceiling, "offeredRate"))} req/s for 8 s, above every mode's capacity, a fresh server per mode): " +
+                 $"`adaptive` answers {F0(Num(ceiling, "adaptiveOkRate"))} OK/s, `static` {F0(Num(ceiling, "staticOkRate"))}, `none` {F0(Num(ceiling, "noneOkRate"))}. " +
+                 $"The most any mode answers is {F(Num(ceiling, "bestOverNone"), "0.00")}× `none`'s most; goodput cannot exceed throughput, so `adaptive` ÷ `none` goodput can reach at most " +
+                 $"{F(Num(ceiling, "adaptiveOverNoneGoodputBound"), "0.00")}× in this run (`adaptive`'s most ÷ `none`'s goodput), and about {F(Num(ceiling, "bestOverNone"), "0.00")}× wherever `none`'s goodput is near its throughput.");
         }
 
         if (overload is not null)
@@ -253,6 +264,11 @@ public static class ReportCommand
             }
         }
 
+        foreach (var mode in Modes)
+        {
+            runs.Add(($"{mode}-small-saturation", mode, "10 candidates, saturation probe (SLO ignored)"));
+        }
+
         foreach (var (id, mode, title) in runs)
         {
             {
@@ -316,6 +332,31 @@ public static class ReportCommand
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The most OK/s each mode answered when offered more than any can take (the saturation probes),
+    /// and what that bounds: no mode's goodput exceeds its throughput, so adaptive ÷ none goodput is
+    /// at most adaptive's throughput ÷ none's goodput.
+    /// </summary>
+    private static JsonObject? BatchingCeiling(string probeDir, double? noneGoodput)
+    {
+        var okRates = Modes.ToDictionary(m => m, m => Num(Load(Path.Combine(probeDir, $"{m}-small-saturation.json")), "okRate"));
+        var offered = Num(Load(Path.Combine(probeDir, "none-small-saturation.json")), "offeredRate");
+        if (okRates.Values.Any(r => r is null))
+        {
+            return null;
+        }
+
+        return new JsonObject
+        {
+            ["offeredRate"] = offered,
+            ["adaptiveOkRate"] = okRates["adaptive"],
+            ["staticOkRate"] = okRates["static"],
+            ["noneOkRate"] = okRates["none"],
+            ["bestOverNone"] = Ratio(okRates.Values.Max(), okRates["none"]),
+            ["adaptiveOverNoneGoodputBound"] = Ratio(okRates["adaptive"], noneGoodput),
+        };
     }
 
     /// <summary>The load generator's overload step run: OK/s before, during and after the overload.</summary>
