@@ -17,6 +17,7 @@ public sealed class ServerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
     private Task? _stopped;
+    private string? _modelCopy;
 
     public int HttpPort { get; private set; }
     public int GrpcPort { get; private set; }
@@ -38,7 +39,6 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}",
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
-            ["Serving:ModelRepositoryPath"] = TestRepository(),
             ["Serving:Devices:Cpu:Replicas"] = "2",
             // Most tests need no accelerator; the GPU tests turn it (or its stand-in) on.
             ["Serving:Devices:Gpu:Enabled"] = "false",
@@ -50,6 +50,11 @@ public sealed class ServerFixture : IAsyncLifetime
         foreach (var (key, value) in Settings)
         {
             settings[key] = value;
+        }
+
+        if (!settings.ContainsKey("Serving:ModelRepositoryPath"))
+        {
+            settings["Serving:ModelRepositoryPath"] = _modelCopy = TestRepository();
         }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -76,6 +81,11 @@ public sealed class ServerFixture : IAsyncLifetime
         {
             await StopAsync();
             await _app.DisposeAsync();
+        }
+
+        if (_modelCopy is not null && Directory.Exists(_modelCopy))
+        {
+            Directory.Delete(_modelCopy, recursive: true);
         }
     }
 
