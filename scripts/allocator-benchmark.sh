@@ -121,5 +121,5 @@ jq -s --argjson slo "$slo" '
   echo "|---|---|---:|---:|---:|"
   jq -r '.[] | .rows[] | "| \(.scenario) | \(.config) | \(.withinShare * 1000 | round / 10)% | \(.goodput | round) | \(.okPerSecond | round) |"' "$out/results.json"
   echo
-  jq -r '.[] | select(.controller != null and .goodputRatio != null) | "\(.scenario): controller \(.controller.withinShare * 1000 | round / 10)% of windows within SLO, goodput \(.goodputRatio * 100 | round / 100)x the best static (\(.bestStatic.config)); the best static per window, chosen in hindsight, would be \(.oracleRatio * 100 | round / 100)x"' "$out/results.json"
+  jq -r '.[] | select(.controller != null and .goodputRatio != null) | "\(.scenario): controller \(.controller.withinShare * 1000 | round / 10)% of windows within SLO, goodput \(.goodputRatio * 1000 | round / 1000)x the best static (\(.bestStatic.config)); the best static per window, chosen in hindsight, would be \(.oracleRatio * 1000 | round / 1000)x"' "$out/results.json"
 } | tee "$out/table.md"
