@@ -309,6 +309,8 @@ public static class FeatureAssembler
     /// <summary>Where a column sits in the request (for error messages) and how many values it must carry.</summary>
     private readonly record struct ColumnAt(string Prefix, int Index, int Expected)
     {
+        public string NameField => $"{Prefix}[{Index}].name";
+
         public string Field(string name) => $"{Prefix}[{Index}] ('{name}')";
 
         public InvalidRequestException Invalid(string name, string problem) => new(Field(name), problem);
@@ -322,6 +324,9 @@ public static class FeatureAssembler
                 : $"has {actual} values; candidate_count is {Expected}";
     }
 
+    /// <summary>Longest feature name, in UTF-8 bytes, looked up from a stack buffer (longer ones cost a string).</summary>
+    private const int MaxStackNameBytes = 256;
+
     /// <summary>What the columns are written into, and which features have been written.</summary>
     private ref struct Target(ModelSpec spec, FeatureRows output, Span<bool> seen)
     {
@@ -329,28 +334,41 @@ public static class FeatureAssembler
         public readonly FeatureRows Output = output;
         private readonly Span<bool> _seen = seen;
 
+        /// <summary>
+        /// Looks the column's feature up by its UTF-8 name without making a string of it (one per
+        /// column per request otherwise): names up to <see cref="MaxStackNameBytes"/> are decoded
+        /// into a stack buffer and looked up by span. Strings are made only for error messages.
+        /// </summary>
         public readonly FeatureSpec Resolve(ReadOnlySpan<byte> utf8Name, ColumnAt at, FeatureKind expected)
         {
-            var name = WireRankRequest.Utf8String(utf8Name, $"{at.Prefix}[{at.Index}].name");
-            if (name.Length == 0)
+            if (utf8Name.IsEmpty)
             {
-                throw new InvalidRequestException($"{at.Prefix}[{at.Index}].name", "is required");
+                throw new InvalidRequestException(at.NameField, "is required");
             }
 
-            if (!Spec.FeaturesByName.TryGetValue(name, out var feature))
+            if (!Utf8.IsValid(utf8Name))
             {
-                throw new InvalidRequestException($"{at.Prefix}[{at.Index}].name", $"unknown feature '{name}' for model '{Spec.Name}'");
+                throw new InvalidRequestException(at.NameField, "is not valid UTF-8");
+            }
+
+            Span<char> buffer = stackalloc char[MaxStackNameBytes];
+            ReadOnlySpan<char> name = utf8Name.Length <= MaxStackNameBytes
+                ? buffer[..Encoding.UTF8.GetChars(utf8Name, buffer)]
+                : Encoding.UTF8.GetString(utf8Name);
+            if (!Spec.FeaturesByName.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var feature))
+            {
+                throw new InvalidRequestException(at.NameField, $"unknown feature '{name}' for model '{Spec.Name}'");
             }
 
             if (feature.Kind != expected)
             {
                 var kind = feature.Kind == FeatureKind.Sparse ? "sparse" : "dense";
-                throw at.Invalid(name, $"feature '{name}' is {kind}; send it as a {kind} column");
+                throw at.Invalid(feature.Name, $"feature '{feature.Name}' is {kind}; send it as a {kind} column");
             }
 
             if (_seen[feature.Index])
             {
-                throw at.Invalid(name, $"feature '{name}' is sent more than once (in context and candidates, or twice)");
+                throw at.Invalid(feature.Name, $"feature '{feature.Name}' is sent more than once (in context and candidates, or twice)");
             }
 
             _seen[feature.Index] = true;
