@@ -3,7 +3,8 @@
 #   1. builds the server, the load generator and benchmarks/Serving.Benchmarks (Release, into
 #      artifacts/bench-build/ so it never races another build of the tree);
 #   2. hot path: BenchmarkDotNet (parse, feature assembly, respond, client serialize; memory diagnoser), core 0;
-#   3. raw ONNX Runtime: in-process tight loop on core 0, batch 1..1024, the limit in rows/s;
+#   3. raw ONNX Runtime: in-process tight loop on core 0, batch 1..1024, the limit in rows/s (64
+#      different batches of the Criteo rows, one loaded untimed before each run);
 #   4. the server on core 0 (1 CPU replica x 1 thread) in each batching mode (adaptive, static,
 #      none), the load generator on core 1: goodput at SLO (max-goodput, p99 <= 10 ms, < 0.1%
 #      errors, steps of STEP or longer, to offer at least MIN_STEP_REQUESTS requests) for the
@@ -90,7 +91,7 @@ fi
 
 # ---- 3. raw ONNX Runtime ----------------------------------------------------------------------
 log "raw ONNX Runtime on core $server_cpu"
-taskset -c "$server_cpu" dotnet "$bench_dll" raw-ort --config "$model_config" --seconds 1 --out "$out/raw-ort.json" >&2
+taskset -c "$server_cpu" dotnet "$bench_dll" raw-ort --config "$model_config" --data "$data" --seconds 1 --out "$out/raw-ort.json" >&2
 
 # ---- 4./5. the server in each mode ------------------------------------------------------------
 trap stop_server EXIT

@@ -58,6 +58,25 @@ public sealed class SessionReplica : IDisposable
     /// </summary>
     public void Execute(IReadOnlyList<RowSlice> slices, Func<bool>? mayScatter = null)
     {
+        var rows = Load(slices);
+        Run(rows);
+        if (mayScatter is not null && !mayScatter())
+        {
+            return;
+        }
+
+        var offset = 0;
+        for (var s = 0; s < slices.Count; s++)
+        {
+            var slice = slices[s];
+            _scores.AsSpan(offset, slice.RowCount).CopyTo(slice.Scores.Span);
+            offset += slice.RowCount;
+        }
+    }
+
+    /// <summary>Copies the slices' rows, one after another, into the input buffers; returns the rows copied.</summary>
+    public int Load(IReadOnlyList<RowSlice> slices)
+    {
         var rows = 0;
         for (var s = 0; s < slices.Count; s++)
         {
@@ -83,19 +102,7 @@ public sealed class SessionReplica : IDisposable
             rows += slice.RowCount;
         }
 
-        Run(rows);
-        if (mayScatter is not null && !mayScatter())
-        {
-            return;
-        }
-
-        var offset = 0;
-        for (var s = 0; s < slices.Count; s++)
-        {
-            var slice = slices[s];
-            _scores.AsSpan(offset, slice.RowCount).CopyTo(slice.Scores.Span);
-            offset += slice.RowCount;
-        }
+        return rows;
     }
 
     /// <summary>Runs the graph on the first <paramref name="rows"/> rows already in the input buffers (warm-up uses zeros).</summary>
