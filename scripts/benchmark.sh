@@ -19,7 +19,7 @@
 #      rejection p99, share rejected; then 3 s at a quarter of the goodput (does it recover?); then
 #      the same overload as a load-generator step run on a fresh server, for its plots;
 #   5b. batching's ceiling on this machine: 10-candidate requests offered at SATURATION x the best
-#      10-candidate goodput of the three modes, 8 s on a fresh server per mode: the most OK/s each
+#      10-candidate goodput of the three modes (at most SATURATION_MAX), 8 s on a fresh server per mode: the most OK/s each
 #      mode can answer, SLO ignored. Goodput cannot exceed it, so best ÷ none bounds what batching can
 #      gain here (the adaptive ÷ none target);
 #   6. writes artifacts/bench/{results.json,table.md,plots/*.png} and prints the table.
@@ -29,7 +29,7 @@
 #
 # Settings (environment): DATA (Criteo .txt, read at run time; default ../shared/data/criteo_train_10k.txt),
 # STEP (max-goodput step, default 5s), PRECISION (0.1), SLO_MS (10), OVERLOAD (2.5), THROUGHPUT_FRACTION (0.1),
-# SATURATION (1.3),
+# SATURATION (1.3), SATURATION_MAX (8500 req/s),
 # CRITEO_START / SMALL_START / MEDIUM_START / LARGE_START (first offered rate of each search, req/s),
 # MIN_STEP_REQUESTS (1000), OVERLOAD_WORKLOAD (medium, small or large), SERVER_CPU (0),
 # LOADGEN_CPU (1), OUT (artifacts/bench), ALLOCATOR (false: knobs stay as configured).
@@ -51,6 +51,7 @@ slo=${SLO_MS:-10}
 overload_factor=${OVERLOAD:-2.5}
 throughput_fraction=${THROUGHPUT_FRACTION:-0.1}
 saturation=${SATURATION:-1.3}
+saturation_max=${SATURATION_MAX:-8500}
 criteo_start=${CRITEO_START:-40}
 small_start=${SMALL_START:-800}
 medium_start=${MEDIUM_START:-400}
@@ -176,7 +177,9 @@ done
 
 # ---- 5b. batching's ceiling: every mode at one rate above the best 10-candidate goodput -----------
 best_small=$(jq -s '[.[].achievedRate // 0] | max' "$out"/goodput/*-small/goodput.json)
-saturation_rate=$(jq -n --argjson r "$best_small" --argjson f "$saturation" 'if $r > 0 then $r * $f | floor else 9000 end')
+# Capped below the load generator's own limit for 10-candidate requests (~9,000 req/s on one core).
+saturation_rate=$(jq -n --argjson r "$best_small" --argjson f "$saturation" --argjson max "$saturation_max" \
+  'if $r > 0 then [$r * $f, $max] | min | floor else $max end')
 for mode in adaptive static none; do
   log "saturation: $mode, 10-candidate requests at $saturation_rate req/s (${saturation}x the best 10-candidate goodput), 8 s"
   start_mode_server "$mode"

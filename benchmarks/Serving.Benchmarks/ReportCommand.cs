@@ -177,11 +177,19 @@ public static class ReportCommand
 
         if (ceiling is not null)
         {
+            string Probe(string mode) =>
+                $"`{mode}` {F0(Num(ceiling, $"{mode}OkRate"))}" +
+                (ceiling[$"{mode}Saturated"]?.GetValue<bool>() == true ? "" :
+                    $" (not counted: core {F(Num(ceiling, $"{mode}CoreBusy") * 100, "0")}% busy, send lag p99 {F(Num(ceiling, $"{mode}SendLagP99Ms"), "0.0")} ms)");
             Line();
-            Line($"Batching's ceiling on this machine (10-candidate requests offered at {F0(Num(ceiling, "offeredRate"))} req/s for 8 s, above every mode's capacity, a fresh server per mode): " +
-                 $"`adaptive` answers {F0(Num(ceiling, "adaptiveOkRate"))} OK/s, `static` {F0(Num(ceiling, "staticOkRate"))}, `none` {F0(Num(ceiling, "noneOkRate"))}. " +
-                 $"The most any mode answers is {F(Num(ceiling, "bestOverNone"), "0.00")}× `none`'s most; goodput cannot exceed throughput, so `adaptive` ÷ `none` goodput can reach at most " +
-                 $"{F(Num(ceiling, "adaptiveOverNoneGoodputBound"), "0.00")}× in this run (`adaptive`'s most ÷ `none`'s goodput), and about {F(Num(ceiling, "bestOverNone"), "0.00")}× wherever `none`'s goodput is near its throughput.");
+            Line($"Batching's ceiling on this machine (10-candidate requests offered at {F0(Num(ceiling, "offeredRate"))} req/s for 8 s, above every mode's capacity, a fresh server per mode; " +
+                 $"a probe counts when the server's core was ≥ {SaturatedCoreShare * 100:0}% busy and the generator's send lag p99 ≤ {MaxSaturationSendLagMs:0} ms): OK/s {Probe("adaptive")}, {Probe("static")}, {Probe("none")}. " +
+                 (Num(ceiling, "bestOverNone") is { } best
+                     ? $"The most any counted mode answers is {F(best, "0.00")}× `none`'s most: what batching can gain here. "
+                     : "No ceiling this run: `none` or every other mode did not count. ") +
+                 (Num(ceiling, "adaptiveOverNoneGoodputBound") is { } bound
+                     ? $"Goodput cannot exceed throughput, so `adaptive` ÷ `none` goodput can reach at most {F(bound, "0.00")}× in this run (`adaptive`'s most ÷ `none`'s goodput)."
+                     : ""));
         }
 
         if (overload is not null)
@@ -337,27 +345,44 @@ public static class ReportCommand
     /// <summary>
     /// The most OK/s each mode answered when offered more than any can take (the saturation probes),
     /// and what that bounds: no mode's goodput exceeds its throughput, so adaptive ÷ none goodput is
-    /// at most adaptive's throughput ÷ none's goodput.
+    /// at most adaptive's throughput ÷ none's goodput. A probe counts only when it saturated the
+    /// server (its core at least <see cref="SaturatedCoreShare"/> busy) and the load generator kept
+    /// its schedule (send lag p99 at most <see cref="MaxSaturationSendLagMs"/>): near the generator's
+    /// own limit it sends in bursts, the server refuses them, and OK/s then measures the generator.
     /// </summary>
     private static JsonObject? BatchingCeiling(string probeDir, double? noneGoodput)
     {
-        var okRates = Modes.ToDictionary(m => m, m => Num(Load(Path.Combine(probeDir, $"{m}-small-saturation.json")), "okRate"));
-        var offered = Num(Load(Path.Combine(probeDir, "none-small-saturation.json")), "offeredRate");
-        if (okRates.Values.Any(r => r is null))
+        var probes = Modes.ToDictionary(m => m, m => Load(Path.Combine(probeDir, $"{m}-small-saturation.json")));
+        if (probes.Values.All(p => p is null))
         {
             return null;
         }
 
-        return new JsonObject
+        var result = new JsonObject { ["offeredRate"] = Num(probes.Values.First(p => p is not null), "offeredRate") };
+        var valid = new Dictionary<string, double>();
+        foreach (var (mode, probe) in probes)
         {
-            ["offeredRate"] = offered,
-            ["adaptiveOkRate"] = okRates["adaptive"],
-            ["staticOkRate"] = okRates["static"],
-            ["noneOkRate"] = okRates["none"],
-            ["bestOverNone"] = Ratio(okRates.Values.Max(), okRates["none"]),
-            ["adaptiveOverNoneGoodputBound"] = Ratio(okRates["adaptive"], noneGoodput),
-        };
+            var busy = Num(probe, "serverCpuSeconds") / Num(probe, "durationSeconds");
+            var lag = Num(probe?["sendLagMs"], "p99");
+            var ok = Num(probe, "okRate");
+            var saturated = ok is not null && busy >= SaturatedCoreShare && lag <= MaxSaturationSendLagMs;
+            result[$"{mode}OkRate"] = ok;
+            result[$"{mode}CoreBusy"] = busy;
+            result[$"{mode}SendLagP99Ms"] = lag;
+            result[$"{mode}Saturated"] = saturated;
+            if (saturated)
+            {
+                valid[mode] = ok!.Value;
+            }
+        }
+
+        result["bestOverNone"] = valid.TryGetValue("none", out var none) && valid.Count > 1 ? Ratio(valid.Values.Max(), none) : null;
+        result["adaptiveOverNoneGoodputBound"] = valid.TryGetValue("adaptive", out var adaptive) ? Ratio(adaptive, noneGoodput) : null;
+        return result;
     }
+
+    private const double SaturatedCoreShare = 0.9;
+    private const double MaxSaturationSendLagMs = 10;
 
     /// <summary>The load generator's overload step run: OK/s before, during and after the overload.</summary>
     private static JsonObject? OverloadRun(string dir)
