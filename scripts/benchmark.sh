@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark run behind docs/benchmarks.md: in one run (about 15 minutes on a 2-core machine, ~1 more on a cold build)
+# The benchmark run behind docs/benchmarks.md: in one run (14-19 minutes on a 2-core machine, ~1 more on a cold build)
 #   1. builds the server, the load generator and benchmarks/Serving.Benchmarks (Release, into
 #      artifacts/bench-build/ so it never races another build of the tree);
 #   2. hot path: BenchmarkDotNet (parse, feature assembly, respond, client serialize; memory diagnoser), core 0;
