@@ -98,20 +98,21 @@ for entry in "${configs[@]}"; do
 done
 
 jq -s --argjson slo "$slo" '
-  group_by(.scenario) | map({
-    scenario: .[0].scenario,
-    rows: .,
-    bestStatic: (map(select(.config != "controller")) | max_by(.goodput)),
-    controller: (map(select(.config == "controller")) | .[0]),
+  group_by(.scenario) | map(
     # The best static configuration of each 1-s window, chosen in hindsight window by window: no
     # controller that switches between these settings can do better, and the best static keeps
     # its windows already when it serves all that is offered.
-    oracleGoodput: (map(select(.config != "controller") | .windowGoodput) | transpose
-                    | map(map(. // 0) | max) | (add // 0) / (length | if . > 0 then . else 1 end))
-  } | . + {goodputRatio: (if (.bestStatic.goodput // 0) > 0 and .controller != null then .controller.goodput / .bestStatic.goodput else null end),
-           oracleRatio: (if (.bestStatic.goodput // 0) > 0 then .oracleGoodput / .bestStatic.goodput else null end)}
-  | .rows |= map(del(.windowGoodput)) | .bestStatic |= (if . then del(.windowGoodput) else . end)
-  | .controller |= (if . then del(.windowGoodput) else . end))' \
+    (map(select(.config != "controller") | .windowGoodput) | transpose | map(map(. // 0) | max)) as $bestPerWindow
+    | map(del(.windowGoodput))
+    | {
+        scenario: .[0].scenario,
+        rows: .,
+        bestStatic: (map(select(.config != "controller")) | max_by(.goodput)),
+        controller: (map(select(.config == "controller")) | .[0]),
+        oracleGoodput: (($bestPerWindow | add // 0) / ([$bestPerWindow | length, 1] | max))
+      }
+    | . + {goodputRatio: (if (.bestStatic.goodput // 0) > 0 and .controller != null then .controller.goodput / .bestStatic.goodput else null end),
+           oracleRatio: (if (.bestStatic.goodput // 0) > 0 then .oracleGoodput / .bestStatic.goodput else null end)})' \
   "$out/scores.jsonl" > "$out/results.json"
 
 {
