@@ -24,7 +24,7 @@ public sealed class DevicePool : IBatchExecutor
     private int _executing;
     private int _queued;
 
-    public DevicePool(string device, IReadOnlyList<SessionReplica> replicas, TimeProvider time, ILogger logger, Action<BatchExecution>? onExecuted = null)
+    public DevicePool(string device, IReadOnlyList<IReplica> replicas, TimeProvider time, ILogger logger, Action<BatchExecution>? onExecuted = null)
     {
         if (replicas.Count == 0)
         {
@@ -120,7 +120,7 @@ public sealed class DevicePool : IBatchExecutor
         return batch.Completion.Task;
     }
 
-    private void Work(SessionReplica replica)
+    private void Work(IReplica replica)
     {
         while (true)
         {
@@ -149,7 +149,7 @@ public sealed class DevicePool : IBatchExecutor
         replica.Dispose();
     }
 
-    private void Run(SessionReplica replica, QueuedBatch batch)
+    private void Run(IReplica replica, QueuedBatch batch)
     {
         if (!batch.TryStart())
         {

@@ -9,7 +9,7 @@ namespace Serving.Execution;
 /// slices are copied into the input buffers, the graph runs, and scores are scattered back.
 /// Not thread-safe: one batch at a time.
 /// </summary>
-public sealed class SessionReplica : IDisposable
+public sealed class SessionReplica : IReplica
 {
     private readonly InferenceSession _session;
     private readonly IReadOnlyList<InputTensorSpec> _inputs;
