@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.OnnxRuntime;
+using Serving.Batching;
 using Serving.Execution;
 using Serving.Features;
 using Serving.Models;

@@ -82,7 +82,7 @@ public class IngressLimitTests(IngressLimitedServer fixture) : IClassFixture<Ing
     public async Task Calls_beyond_the_in_flight_limit_are_refused_before_being_read()
     {
         var server = fixture.Server;
-        var drain = (Serving.Hosting.DrainState)server.Services.GetService(typeof(Serving.Hosting.DrainState))!;
+        var drain = (Serving.Admission.AdmissionGate)server.Services.GetService(typeof(Serving.Admission.AdmissionGate))!;
         var held = server.Client.RankAsync(Requests.Synthetic("criteo-deepfm", 5, seed: 1)).ResponseAsync;
         Assert.True(SpinWait.SpinUntil(() => drain.InFlight == 1, TimeSpan.FromSeconds(30)));
 

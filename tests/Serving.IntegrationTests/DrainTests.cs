@@ -2,7 +2,7 @@ using System.Net;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Serving.Contracts.Ranking.V1;
-using Serving.Hosting;
+using Serving.Admission;
 
 namespace Serving.IntegrationTests;
 
@@ -18,7 +18,7 @@ public class DrainTests
         server.Settings["Serving:Batching:MaxQueueDelay"] = "00:00:00.500";
         server.Settings["Serving:Drain:Timeout"] = "00:00:20";
         await server.InitializeAsync();
-        var drain = server.Services.GetRequiredService<DrainState>();
+        var drain = server.Services.GetRequiredService<AdmissionGate>();
 
         // Requests held in the batcher by the long max queue delay: in flight when shutdown starts.
         var inFlight = Enumerable.Range(0, 20)

@@ -31,8 +31,8 @@ public sealed class GpuFallbackTests : IAsyncLifetime
     {
         var path = Path.Combine(RepositoryPaths.Models, Model, "1", "model.onnx");
         var factory = new ReplicaFactory(_spec, path, 256, TimeProvider.System);
-        _cpu = new DevicePool("cpu", factory.Create("cpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), _time, NullLogger.Instance);
-        _gpu = new DevicePool("gpu", factory.Create("gpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), _time, NullLogger.Instance);
+        _cpu = new DevicePool("cpu", factory.Create("cpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), CostOf(0.5), _time, NullLogger.Instance);
+        _gpu = new DevicePool("gpu", factory.Create("gpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), CostOf(0.1), _time, NullLogger.Instance);
         return Task.CompletedTask;
     }
 
@@ -92,7 +92,7 @@ public sealed class GpuFallbackTests : IAsyncLifetime
         using var rows = Rows(seed: 3, count: 64);
         var scores = new float[64];
 
-        var pending = router.ExecuteAsync([new RowSlice(rows, 0, 64, scores, DateTimeOffset.MaxValue)], 64);
+        var pending = router.ExecuteAsync(new Batch([new RowSlice(rows, 0, 64, scores, DateTimeOffset.MaxValue)], _time.GetUtcNow()));
         while (!pending.IsCompleted)
         {
             // Drive the injected clock until the timeout strategy gives up on the slow GPU.
@@ -123,7 +123,7 @@ public sealed class GpuFallbackTests : IAsyncLifetime
     private static (string Device, string? Reason) Describe((DevicePool Device, string? Reason) choice) => (choice.Device.Device, choice.Reason);
 
     private DeviceRouter NewRouter() =>
-        _router = new DeviceRouter(_cpu, _gpu, CostOf(0.5), CostOf(0.1), _options, _time, _observer);
+        _router = new DeviceRouter(_cpu, _gpu, _options, _time, _observer);
 
     private static BatchCostModel CostOf(double perRowMs)
     {
@@ -137,7 +137,7 @@ public sealed class GpuFallbackTests : IAsyncLifetime
     {
         using var rows = Rows(seed, 32);
         var scores = new float[32];
-        var execution = await router.ExecuteAsync([new RowSlice(rows, 0, 32, scores, DateTimeOffset.MaxValue)], 32);
+        var execution = await router.ExecuteAsync(new Batch([new RowSlice(rows, 0, 32, scores, DateTimeOffset.MaxValue)], _time.GetUtcNow()));
         return (execution, scores, OnnxReference.Score(Model, Request(seed, 32)));
     }
 

@@ -1,5 +1,6 @@
 using Serving.Contracts.Ranking.V1;
 using Serving.Models;
+using Serving.Registry;
 using ContractFeatureKind = Serving.Contracts.Ranking.V1.FeatureKind;
 
 namespace Serving.Api;

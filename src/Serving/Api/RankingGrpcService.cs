@@ -2,10 +2,9 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
-using Serving.Execution;
 using Serving.Features;
-using Serving.Hosting;
 using Serving.Models;
+using Serving.Registry;
 using Serving.Telemetry;
 
 namespace Serving.Api;
@@ -16,9 +15,9 @@ namespace Serving.Api;
 /// parsed and is serialized once so both take one path.
 /// </summary>
 internal sealed class RankingGrpcService(
-    ModelRepository repository,
+    ModelRegistry registry,
     ServingMetrics metrics,
-    IOptions<ServingOptions> options,
+    IOptions<ApiOptions> options,
     TimeProvider time) : RankingService.RankingServiceBase
 {
     public override Task<RankResponse> Rank(RankRequest request, ServerCallContext context) =>
@@ -53,12 +52,11 @@ internal sealed class RankingGrpcService(
         }
         catch (ScoringRejectedException ex)
         {
-            var code = ex.Reason == RejectionReasons.Draining ? StatusCode.Unavailable : StatusCode.ResourceExhausted;
-            throw new RpcException(new Status(code, $"{ex.Reason}: {ex.Message}"), new Metadata { { "reason", ex.Reason } });
+            throw RpcErrors.Refused(ex.Reason, ex.Message);
         }
-        catch (Exception ex) when (ex is ScoringDeadlineExceededException or BatchDeadlineExceededException)
+        catch (DeadlineExceededException ex)
         {
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, ex.Message));
+            throw RpcErrors.DeadlineExceeded(ex.Message);
         }
 
         var response = new RankResponse
@@ -84,7 +82,7 @@ internal sealed class RankingGrpcService(
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
-        foreach (var model in repository.Models)
+        foreach (var model in registry.Models)
         {
             response.Models.Add(ModelInfoMapper.ToInfo(model, model.Default));
         }
@@ -95,7 +93,7 @@ internal sealed class RankingGrpcService(
     public override Task<ModelInfo> GetModel(GetModelRequest request, ServerCallContext context)
     {
         var version = Resolve(request.Model, request.Version);
-        return Task.FromResult(ModelInfoMapper.ToInfo(repository.Find(version.Spec.Name)!, version));
+        return Task.FromResult(ModelInfoMapper.ToInfo(registry.Find(version.Spec.Name)!, version));
     }
 
     private ServedModelVersion Resolve(string model, string version)
@@ -105,7 +103,7 @@ internal sealed class RankingGrpcService(
             throw RpcErrors.InvalidArgument("model", "is required");
         }
 
-        var served = repository.Find(model)
+        var served = registry.Find(model)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{model}' is not served (GET /v1/models lists the models)"));
         return served.Find(version)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{model}' has no version '{version}' (served: {string.Join(", ", served.Versions.Select(v => v.Version))})"));

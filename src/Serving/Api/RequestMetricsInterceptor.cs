@@ -3,18 +3,17 @@ using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
-using Serving.Hosting;
-using Serving.Models;
+using Serving.Registry;
 using Serving.Telemetry;
 
 namespace Serving.Api;
 
 /// <summary>
-/// Counts every call in flight for the drain (refusing new ones once it has begun), counts every
-/// Rank call by model, version and final status, and turns anything unexpected into
-/// an INTERNAL status with a logged cause, so no exception escapes to the transport.
+/// The outermost interceptor: counts every Rank call by model, version and final status (refusals
+/// at the admission gate included), and turns anything unexpected into an INTERNAL status with a
+/// logged cause, so no exception escapes to the transport.
 /// </summary>
-internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRepository repository, DrainState drain, ILogger<RequestMetricsInterceptor> logger) : Interceptor
+internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRegistry registry, ILogger<RequestMetricsInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request,
@@ -22,14 +21,8 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRep
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var status = StatusCode.OK;
-        var entered = drain.TryEnter();
         try
         {
-            if (!entered)
-            {
-                throw new RpcException(new Status(StatusCode.Unavailable, "the server is draining for shutdown; retry on another replica"));
-            }
-
             return await continuation(request, context).ConfigureAwait(false);
         }
         catch (RpcException ex)
@@ -50,14 +43,9 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRep
         }
         finally
         {
-            if (entered)
-            {
-                drain.Exit();
-            }
-
             if (RankTarget(request) is (string modelName, string versionName))
             {
-                var model = repository.Find(modelName);
+                var model = registry.Find(modelName);
                 var version = model?.Find(versionName)?.Version ?? "";
                 metrics.Requests.WithLabels(model?.Name ?? "unknown", version, status.ToString()).Inc();
             }

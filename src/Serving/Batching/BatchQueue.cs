@@ -8,12 +8,28 @@ namespace Serving.Batching;
 /// cancelled rows, and says when a batch leaves and which slices it carries. Not thread-safe:
 /// <see cref="BatchScheduler"/> calls it under its lock.
 /// </summary>
-internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
+internal sealed class BatchQueue(BatchingOptions options, IBatchCostPredictor cost)
 {
-    private readonly LinkedList<PendingSlice> _normal = new();
-    private readonly LinkedList<PendingSlice> _bestEffort = new();
+    private readonly LinkedList<RowSlice> _normal = new();
+    private readonly LinkedList<RowSlice> _bestEffort = new();
 
     private int _normalRows;
+    private int _targetBatchRows = options.TargetBatchRows;
+    private TimeSpan _maxQueueDelay = options.MaxQueueDelay;
+
+    /// <summary>Rows at which a batch leaves at once (the allocator turns it); clamped to [1, MaxBatchRows].</summary>
+    public int TargetBatchRows
+    {
+        get => _targetBatchRows;
+        set => _targetBatchRows = Math.Clamp(value, 1, options.MaxBatchRows);
+    }
+
+    /// <summary>Longest a row waits for more rows (the allocator turns it); at least zero.</summary>
+    public TimeSpan MaxQueueDelay
+    {
+        get => _maxQueueDelay;
+        set => _maxQueueDelay = value < TimeSpan.Zero ? TimeSpan.Zero : value;
+    }
 
     public int QueuedRows { get; private set; }
 
@@ -28,13 +44,13 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
         var rows = task.Rows.Rows;
         if (task.Deadline <= now)
         {
-            throw new ScoringDeadlineExceededException("the deadline had passed when the request arrived");
+            throw new DeadlineExceededException("the deadline had passed when the request arrived");
         }
 
         var evicted = new List<ScoringTask>();
         if (task.Priority == Priority.BestEffort)
         {
-            var limit = (int)(settings.MaxQueuedRows * settings.BestEffortMaxQueueFraction);
+            var limit = (int)(options.MaxQueuedRows * options.BestEffortMaxQueueFraction);
             if (QueuedRows + rows > limit)
             {
                 throw new ScoringRejectedException(RejectionReasons.BestEffortShed, $"best-effort request shed: {QueuedRows} rows queued, best-effort admitted below {limit}");
@@ -42,17 +58,17 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
         }
         else
         {
-            while (QueuedRows + rows > settings.MaxQueuedRows && _bestEffort.Last is { } last)
+            while (QueuedRows + rows > options.MaxQueuedRows && _bestEffort.Last is { } last)
             {
-                var victim = last.Value.Task;
+                var victim = last.Value.Owner!;
                 Remove(victim);
                 evicted.Add(victim);
             }
         }
 
-        if (QueuedRows + rows > settings.MaxQueuedRows)
+        if (QueuedRows + rows > options.MaxQueuedRows)
         {
-            throw new ScoringRejectedException(RejectionReasons.QueueFull, $"queue full: {QueuedRows} rows queued, {rows} more would exceed {settings.MaxQueuedRows}");
+            throw new ScoringRejectedException(RejectionReasons.QueueFull, $"queue full: {QueuedRows} rows queued, {rows} more would exceed {options.MaxQueuedRows}");
         }
 
         // With nothing queued ahead and a replica free, only a wait the mode imposes for certain
@@ -60,8 +76,8 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
         // by one slow batch corrects itself instead of refusing everything from then on. A late
         // result is still never sent (DEADLINE_EXCEEDED).
         var idle = RowsAhead(task.Priority) == 0 && busyReplicas < replicas;
-        var predicted = idle ? CertainWait(rows) : PredictCompletion(task, busyReplicas, replicas);
-        var remaining = task.Deadline - now - settings.DeadlineSafetyMargin;
+        var predicted = idle ? CertainWait(rows) : PredictCompletion(task, busyReplicas);
+        var remaining = task.Deadline - now - options.DeadlineSafetyMargin;
         if (predicted > remaining)
         {
             throw new ScoringRejectedException(
@@ -72,19 +88,18 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
         return evicted;
     }
 
-    /// <summary>Predicted time from now until the task's last row is scored: the queue ahead drained at the pool's batch throughput, then its own rows.</summary>
-    public TimeSpan PredictCompletion(ScoringTask task, int busyReplicas, int replicas)
+    /// <summary>Predicted time from now until the task's last row is scored: the queue ahead drained at the executor's batch throughput, then its own rows.</summary>
+    public TimeSpan PredictCompletion(ScoringTask task, int busyReplicas)
     {
-        var target = settings.Mode == BatchingMode.None ? Math.Max(task.Rows.Rows, 1) : settings.TargetBatchRows;
-        var batchTime = cost.Predict(target).TotalSeconds;
-        var rowsPerSecond = replicas * target / batchTime;
+        var target = options.Mode == BatchingMode.None ? Math.Max(task.Rows.Rows, 1) : TargetBatchRows;
+        var rowsPerSecond = Math.Max(cost.RowsPerSecond(target), 1e-9);
         var ahead = RowsAhead(task.Priority) + (busyReplicas * target / 2.0);
         var rows = task.Rows.Rows;
-        var own = Math.Max(cost.Predict(Math.Min(rows, settings.MaxBatchRows)).TotalSeconds, rows / rowsPerSecond);
+        var own = Math.Max(cost.PredictCompute(Math.Min(rows, options.MaxBatchRows)).TotalSeconds, rows / rowsPerSecond);
         var wait = ahead / rowsPerSecond;
-        if (settings.Mode == BatchingMode.Static && QueuedRows + rows < settings.TargetBatchRows)
+        if (options.Mode == BatchingMode.Static && QueuedRows + rows < TargetBatchRows)
         {
-            wait += settings.MaxQueueDelay.TotalSeconds;
+            wait += MaxQueueDelay.TotalSeconds;
         }
 
         return TimeSpan.FromSeconds(wait + own);
@@ -92,12 +107,12 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
 
     /// <summary>The wait the mode imposes whatever the cost: static batching holds a batch short of the target for the max delay.</summary>
     private TimeSpan CertainWait(int rows) =>
-        settings.Mode == BatchingMode.Static && QueuedRows + rows < settings.TargetBatchRows ? settings.MaxQueueDelay : TimeSpan.Zero;
+        options.Mode == BatchingMode.Static && QueuedRows + rows < TargetBatchRows ? MaxQueueDelay : TimeSpan.Zero;
 
     public void Enqueue(ScoringTask task)
     {
         var list = task.Priority == Priority.BestEffort ? _bestEffort : _normal;
-        var sliceRows = settings.SliceRows;
+        var sliceRows = options.SliceRows(TargetBatchRows);
         for (var first = 0; first < task.Rows.Rows; first += sliceRows)
         {
             list.AddLast(task.AddSlice(first, Math.Min(sliceRows, task.Rows.Rows - first)));
@@ -136,10 +151,10 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
     }
 
     /// <summary>
-    /// The slices of the next batch to dispatch now, or null when the batch should keep waiting.
-    /// Call only when a replica is free.
+    /// The next batch to dispatch now, its slices out of the queue, or null when the batch should
+    /// keep waiting. Call only when a replica is free.
     /// </summary>
-    public List<PendingSlice>? TakeBatch(DateTimeOffset now, int busyReplicas)
+    public Batch? TakeBatch(DateTimeOffset now, int busyReplicas)
     {
         var head = _normal.First ?? _bestEffort.First;
         if (head is null || !ShouldDispatch(now, busyReplicas))
@@ -147,22 +162,22 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
             return null;
         }
 
-        var batch = new List<PendingSlice>();
+        var batch = new List<RowSlice>();
         var rows = 0;
-        if (settings.Mode == BatchingMode.None)
+        if (options.Mode == BatchingMode.None)
         {
             Take(head, batch, ref rows);
-            return batch;
+            return new Batch(batch, now);
         }
 
-        var limit = settings.TargetBatchRows;
-        foreach (var list in (LinkedList<PendingSlice>[])[_normal, _bestEffort])
+        var limit = TargetBatchRows;
+        foreach (var list in (LinkedList<RowSlice>[])[_normal, _bestEffort])
         {
             var node = list.First;
             while (node is not null && rows < limit)
             {
                 var next = node.Next;
-                if (rows + node.Value.RowCount <= settings.MaxBatchRows)
+                if (rows + node.Value.RowCount <= options.MaxBatchRows)
                 {
                     Take(node, batch, ref rows);
                 }
@@ -171,20 +186,20 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
             }
         }
 
-        return batch;
+        return new Batch(batch, now);
     }
 
     /// <summary>The earliest deadline among queued rows (when they would expire); null when nothing waits.</summary>
     public DateTimeOffset? EarliestDeadline()
     {
         DateTimeOffset? earliest = null;
-        foreach (var list in (LinkedList<PendingSlice>[])[_normal, _bestEffort])
+        foreach (var list in (LinkedList<RowSlice>[])[_normal, _bestEffort])
         {
             foreach (var slice in list)
             {
-                if (earliest is null || slice.Task.Deadline < earliest)
+                if (earliest is null || slice.Deadline < earliest)
                 {
-                    earliest = slice.Task.Deadline;
+                    earliest = slice.Deadline;
                 }
             }
         }
@@ -200,8 +215,8 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
             return null;
         }
 
-        var next = OldestEnqueuedAt() + settings.MaxQueueDelay;
-        if (settings.Mode == BatchingMode.Adaptive)
+        var next = OldestEnqueuedAt() + MaxQueueDelay;
+        if (options.Mode == BatchingMode.Adaptive)
         {
             var latestStart = LatestStart();
             next = latestStart < next ? latestStart : next;
@@ -212,16 +227,16 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
 
     private bool ShouldDispatch(DateTimeOffset now, int busyReplicas)
     {
-        switch (settings.Mode)
+        switch (options.Mode)
         {
             case BatchingMode.None:
                 return true;
             case BatchingMode.Static:
-                return QueuedRows >= settings.TargetBatchRows || now - OldestEnqueuedAt() >= settings.MaxQueueDelay;
+                return QueuedRows >= TargetBatchRows || now - OldestEnqueuedAt() >= MaxQueueDelay;
             default:
-                return QueuedRows >= settings.TargetBatchRows
+                return QueuedRows >= TargetBatchRows
                     || busyReplicas == 0
-                    || now - OldestEnqueuedAt() >= settings.MaxQueueDelay
+                    || now - OldestEnqueuedAt() >= MaxQueueDelay
                     || now >= LatestStart();
         }
     }
@@ -230,28 +245,28 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
     private DateTimeOffset LatestStart()
     {
         var earliest = DateTimeOffset.MaxValue;
-        foreach (var list in (LinkedList<PendingSlice>[])[_normal, _bestEffort])
+        foreach (var list in (LinkedList<RowSlice>[])[_normal, _bestEffort])
         {
             var rows = 0;
-            for (var node = list.First; node is not null && rows < settings.TargetBatchRows; node = node.Next)
+            for (var node = list.First; node is not null && rows < TargetBatchRows; node = node.Next)
             {
                 rows += node.Value.RowCount;
-                earliest = node.Value.Task.Deadline < earliest ? node.Value.Task.Deadline : earliest;
+                earliest = node.Value.Deadline < earliest ? node.Value.Deadline : earliest;
             }
         }
 
-        var batchRows = Math.Min(Math.Max(QueuedRows, 1), settings.TargetBatchRows);
-        return earliest - cost.Predict(batchRows) - settings.DeadlineSafetyMargin;
+        var batchRows = Math.Min(Math.Max(QueuedRows, 1), TargetBatchRows);
+        return earliest - cost.PredictCompute(batchRows) - options.DeadlineSafetyMargin;
     }
 
     private DateTimeOffset OldestEnqueuedAt()
     {
-        var a = _normal.First?.Value.Task.EnqueuedAt ?? DateTimeOffset.MaxValue;
-        var b = _bestEffort.First?.Value.Task.EnqueuedAt ?? DateTimeOffset.MaxValue;
+        var a = _normal.First?.Value.Owner!.EnqueuedAt ?? DateTimeOffset.MaxValue;
+        var b = _bestEffort.First?.Value.Owner!.EnqueuedAt ?? DateTimeOffset.MaxValue;
         return a < b ? a : b;
     }
 
-    private void Take(LinkedListNode<PendingSlice> node, List<PendingSlice> batch, ref int rows)
+    private void Take(LinkedListNode<RowSlice> node, List<RowSlice> batch, ref int rows)
     {
         node.List!.Remove(node);
         Count(node.Value, -1);
@@ -259,10 +274,10 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
         batch.Add(node.Value);
     }
 
-    private void Count(PendingSlice slice, int sign)
+    private void Count(RowSlice slice, int sign)
     {
         QueuedRows += sign * slice.RowCount;
-        if (slice.Task.Priority != Priority.BestEffort)
+        if (slice.Owner!.Priority != Priority.BestEffort)
         {
             _normalRows += sign * slice.RowCount;
         }
@@ -270,13 +285,13 @@ internal sealed class BatchQueue(BatchSettings settings, BatchCostModel cost)
 
     private int RowsAhead(Priority priority) => priority == Priority.BestEffort ? QueuedRows : _normalRows;
 
-    private static void Collect(LinkedList<PendingSlice> list, DateTimeOffset now, List<ScoringTask> expired)
+    private static void Collect(LinkedList<RowSlice> list, DateTimeOffset now, List<ScoringTask> expired)
     {
         foreach (var slice in list)
         {
-            if (slice.Task.Deadline <= now && !expired.Contains(slice.Task))
+            if (slice.Deadline <= now && !expired.Contains(slice.Owner!))
             {
-                expired.Add(slice.Task);
+                expired.Add(slice.Owner!);
             }
         }
     }

@@ -1,5 +1,4 @@
 using Serving.Contracts.Ranking.V1;
-using Serving.Execution;
 using Serving.Features;
 
 namespace Serving.Batching;
@@ -7,12 +6,12 @@ namespace Serving.Batching;
 /// <summary>
 /// The batcher of one model version: admits requests, queues their slices, and dispatches batches
 /// as the <see cref="BatchQueue"/> decides — at once on the thread where rows arrive or a replica
-/// frees up, and from a timer loop for the next deadline or max delay. Measured batches feed the cost model.
+/// frees up, and from a timer loop for the next deadline or max delay. What a batch costs comes
+/// from the executor, whose device pools measure their own batches.
 /// </summary>
-public sealed class BatchScheduler : IRowScheduler
+public sealed class BatchScheduler : IAsyncDisposable
 {
     private readonly IBatchExecutor _executor;
-    private readonly BatchCostModel _cost;
     private readonly TimeProvider _time;
     private readonly IBatchObserver _observer;
     private readonly BatchQueue _queue;
@@ -26,22 +25,66 @@ public sealed class BatchScheduler : IRowScheduler
     private int _disposed;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public BatchScheduler(IBatchExecutor executor, BatchSettings settings, BatchCostModel cost, TimeProvider time, IBatchObserver? observer = null)
+    public BatchScheduler(IBatchExecutor executor, BatchingOptions options, TimeProvider time, IBatchObserver? observer = null)
     {
+        ArgumentNullException.ThrowIfNull(executor);
         _executor = executor;
-        Settings = settings;
-        _cost = cost;
+        Options = options;
         _time = time;
         _observer = observer ?? IBatchObserver.None;
-        _queue = new BatchQueue(settings, cost);
+        _queue = new BatchQueue(options, executor);
         _executor.ReplicaIdle += DispatchNow;
         _stopped = Task.Delay(Timeout.InfiniteTimeSpan, _stopping.Token);
         _loop = Task.Run(DispatchLoopAsync);
     }
 
-    public BatchSettings Settings { get; }
+    /// <summary>The version's batching settings as loaded (the live knobs are <see cref="TargetBatchRows"/> and <see cref="MaxQueueDelay"/>).</summary>
+    public BatchingOptions Options { get; }
 
-    public BatchCostModel CostModel => _cost;
+    /// <summary>Where batches run, and what they cost there.</summary>
+    public IBatchExecutor Executor => _executor;
+
+    /// <summary>Rows at which a batch leaves at once; the allocator turns it. Clamped to [1, MaxBatchRows].</summary>
+    public int TargetBatchRows
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.TargetBatchRows;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _queue.TargetBatchRows = value;
+            }
+        }
+    }
+
+    /// <summary>Longest a row waits for more rows; the allocator turns it.</summary>
+    public TimeSpan MaxQueueDelay
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.MaxQueueDelay;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _queue.MaxQueueDelay = value;
+            }
+
+            Signal(); // the next decision time may move
+        }
+    }
 
     public int QueuedRows
     {
@@ -54,6 +97,7 @@ public sealed class BatchScheduler : IRowScheduler
         }
     }
 
+    /// <summary>Scores every row; the result's scores are in row order.</summary>
     public async Task<ScoreResult> ScoreAsync(FeatureRows rows, DateTimeOffset deadline, Priority priority, CancellationToken cancellationToken)
     {
         var task = new ScoringTask(rows, deadline, priority, _time.GetUtcNow());
@@ -91,9 +135,9 @@ public sealed class BatchScheduler : IRowScheduler
             // timely answer or DEADLINE_EXCEEDED, never a late one.
             return _time.GetUtcNow() <= deadline
                 ? result
-                : throw new ScoringDeadlineExceededException("the rows were scored, but only after the deadline");
+                : throw new DeadlineExceededException("the rows were scored, but only after the deadline");
         }
-        catch (Exception ex) when (ex is ScoringDeadlineExceededException or BatchDeadlineExceededException)
+        catch (DeadlineExceededException)
         {
             _observer.DeadlineExceeded();
             throw;
@@ -162,27 +206,22 @@ public sealed class BatchScheduler : IRowScheduler
     private DateTimeOffset? Dispatch()
     {
         List<ScoringTask> expired;
-        var batches = new List<(List<RowSlice> Slices, int Rows)>();
-        DateTimeOffset dispatchedAt;
+        var batches = new List<Batch>();
         DateTimeOffset? next;
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            dispatchedAt = now;
             expired = _queue.RemoveExpired(now);
             var free = _executor.FreeReplicas;
             var busy = _executor.Replicas - free;
-            while (free > 0 && _queue.TakeBatch(now, busy) is { } taken)
+            while (free > 0 && _queue.TakeBatch(now, busy) is { } batch)
             {
-                var slices = new List<RowSlice>(taken.Count);
-                var rows = 0;
-                foreach (var pending in taken)
+                foreach (var slice in batch.Slices)
                 {
-                    slices.Add(pending.Task.Start(pending));
-                    rows += pending.RowCount;
+                    slice.Owner!.Start(slice);
                 }
 
-                batches.Add((slices, rows));
+                batches.Add(batch);
                 free--;
                 busy++;
             }
@@ -200,42 +239,39 @@ public sealed class BatchScheduler : IRowScheduler
 
         foreach (var task in expired)
         {
-            task.Fail(new ScoringDeadlineExceededException("the deadline passed while the request was queued"));
+            task.Fail(new DeadlineExceededException("the deadline passed while the request was queued"));
         }
 
-        foreach (var (slices, rows) in batches)
+        foreach (var batch in batches)
         {
-            _ = RunAsync(slices, rows, dispatchedAt);
+            _ = RunAsync(batch);
         }
 
         return next;
     }
 
-    private async Task RunAsync(List<RowSlice> slices, int rows, DateTimeOffset dispatchedAt)
+    private async Task RunAsync(Batch batch)
     {
         try
         {
-            var execution = await _executor.ExecuteAsync(slices, rows).ConfigureAwait(false);
-            _cost.Observe(rows, execution.Compute);
-            foreach (var slice in slices)
+            var execution = await _executor.ExecuteAsync(batch).ConfigureAwait(false);
+            foreach (var slice in batch.Slices)
             {
                 // A row's queue time: waiting in this batcher, then for a replica on the device.
-                var owner = OwnerOf(slice);
-                var queued = dispatchedAt - owner.EnqueuedAt + execution.QueueWait;
+                var owner = slice.Owner!;
+                var queued = batch.DispatchedAt - owner.EnqueuedAt + execution.QueueWait;
                 _observer.SliceQueued(execution.Device, queued);
                 owner.SliceCompleted(execution with { QueueWait = queued });
             }
         }
         catch (Exception ex)
         {
-            foreach (var slice in slices)
+            foreach (var slice in batch.Slices)
             {
-                OwnerOf(slice).SliceFailed(ex);
+                slice.Owner!.SliceFailed(ex);
             }
         }
     }
-
-    private static ScoringTask OwnerOf(RowSlice slice) => (ScoringTask)slice.Owner!;
 
     public async ValueTask DisposeAsync()
     {
@@ -260,39 +296,5 @@ public sealed class BatchScheduler : IRowScheduler
 
         await _executor.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
-    }
-}
-
-/// <summary>What the batcher reports as it works; the host wires it to metrics.</summary>
-public interface IBatchObserver
-{
-    static IBatchObserver None { get; } = new NoObserver();
-
-    void Rejected(string reason);
-
-    void DeadlineExceeded();
-
-    void QueuedRows(int rows);
-
-    /// <summary>A slice's rows started computing on <paramref name="device"/> after waiting <paramref name="queued"/>.</summary>
-    void SliceQueued(string device, TimeSpan queued);
-
-    private sealed class NoObserver : IBatchObserver
-    {
-        public void SliceQueued(string device, TimeSpan queued)
-        {
-        }
-
-        public void Rejected(string reason)
-        {
-        }
-
-        public void DeadlineExceeded()
-        {
-        }
-
-        public void QueuedRows(int rows)
-        {
-        }
     }
 }

@@ -1,8 +1,9 @@
 namespace Serving.Batching;
 
-/// <summary>Why a request was refused before compute.</summary>
+/// <summary>Why a request was refused before compute (the <c>reason</c> of the refusal and its metric label), at the admission gate or by the batcher.</summary>
 public static class RejectionReasons
 {
+    public const string IngressLimit = "ingress_limit";
     public const string QueueFull = "queue_full";
     public const string PredictedMiss = "predicted_deadline_miss";
     public const string BestEffortShed = "best_effort_shed";
@@ -14,6 +15,3 @@ public sealed class ScoringRejectedException(string reason, string message) : Ex
 {
     public string Reason { get; } = reason;
 }
-
-/// <summary>The request's deadline passed before its rows could be computed (DEADLINE_EXCEEDED / HTTP 504).</summary>
-public sealed class ScoringDeadlineExceededException(string message) : Exception(message);

@@ -1,5 +1,4 @@
 using Serving.Contracts.Ranking.V1;
-using Serving.Execution;
 using Serving.Features;
 
 namespace Serving.Batching;
@@ -31,30 +30,31 @@ internal sealed class ScoringTask
     public DateTimeOffset Deadline { get; }
     public Priority Priority { get; }
     public DateTimeOffset EnqueuedAt { get; }
-    public List<PendingSlice> Queued { get; } = [];
+
+    /// <summary>The task's slices still waiting in the queue.</summary>
+    public List<RowSlice> Queued { get; } = [];
+
     public Task<ScoreResult> Completion => _completion.Task;
 
     /// <summary>Failed, cancelled or expired: its queued slices are gone and no more of its rows start.</summary>
     public bool Finished => Volatile.Read(ref _failure) is not null;
 
-    public PendingSlice AddSlice(int firstRow, int rowCount)
+    public RowSlice AddSlice(int firstRow, int rowCount)
     {
-        var slice = new PendingSlice(this, firstRow, rowCount);
+        var slice = new RowSlice(this, firstRow, rowCount);
         Queued.Add(slice);
         _slicesLeft++;
         return slice;
     }
 
-    /// <summary>The slice leaves the queue for a batch (called under the batcher's lock).</summary>
-    public RowSlice Start(PendingSlice slice)
+    /// <summary>The slice leaves the queue in a batch (called under the batcher's lock).</summary>
+    public void Start(RowSlice slice)
     {
         Queued.Remove(slice);
         lock (_batches)
         {
             _executing++;
         }
-
-        return new RowSlice(Rows, slice.FirstRow, slice.RowCount, Scores.AsMemory(slice.FirstRow, slice.RowCount), Deadline, this);
     }
 
     public void SliceCompleted(BatchExecution batch)
@@ -108,6 +108,3 @@ internal sealed class ScoringTask
         }
     }
 }
-
-/// <summary>A run of a task's rows waiting in the queue.</summary>
-internal sealed record PendingSlice(ScoringTask Task, int FirstRow, int RowCount);

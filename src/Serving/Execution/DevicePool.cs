@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Serving.Batching;
 
 namespace Serving.Execution;
 
 /// <summary>
-/// The session replicas of one model version on one device. Batches queue here; each loaded
-/// replica has a worker that takes the next batch, executes it, and reports its cost. Only
+/// The session replicas of one model version on one device, and what a batch costs there.
+/// Batches queue here; each loaded replica has a worker that takes the next batch, executes it,
+/// and feeds its compute time into the pool's own <see cref="Cost"/> model. Only
 /// <see cref="Replicas"/> of them work at once (the allocator changes it at run time).
 /// <see cref="ReplicaIdle"/> tells the batcher when a replica is free for the next batch.
 /// Workers are dedicated threads blocked on the queue, not thread-pool work: under overload the
@@ -13,7 +15,7 @@ namespace Serving.Execution;
 /// </summary>
 public sealed class DevicePool : IBatchExecutor
 {
-    private readonly BlockingCollection<QueuedBatch> _queue = new(new ConcurrentQueue<QueuedBatch>());
+    private readonly BlockingCollection<Attempt> _queue = new(new ConcurrentQueue<Attempt>());
     private readonly SemaphoreSlim _slots;
     private readonly List<Thread> _workers = [];
     private readonly TimeProvider _time;
@@ -24,7 +26,13 @@ public sealed class DevicePool : IBatchExecutor
     private int _executing;
     private int _queued;
 
-    public DevicePool(string device, IReadOnlyList<IReplica> replicas, TimeProvider time, ILogger logger, Action<BatchExecution>? onExecuted = null)
+    /// <param name="device">The pool's label: <c>cpu</c> or <c>gpu</c>.</param>
+    /// <param name="replicas">Warmed replicas; the pool disposes them.</param>
+    /// <param name="cost">The device's cost model, seeded by the replicas' warm-up; the pool observes every batch it runs into it.</param>
+    /// <param name="time">The clock batches are timed with.</param>
+    /// <param name="logger">Where failed batches are logged.</param>
+    /// <param name="onExecuted">Called with each executed batch (metrics).</param>
+    public DevicePool(string device, IReadOnlyList<IReplica> replicas, BatchCostModel cost, TimeProvider time, ILogger logger, Action<BatchExecution>? onExecuted = null)
     {
         if (replicas.Count == 0)
         {
@@ -32,6 +40,7 @@ public sealed class DevicePool : IBatchExecutor
         }
 
         Device = device;
+        Cost = cost;
         LoadedReplicas = replicas.Count;
         MaxBatchRows = replicas[0].MaxBatchRows;
         _time = time;
@@ -50,6 +59,9 @@ public sealed class DevicePool : IBatchExecutor
 
     public string Device { get; }
 
+    /// <summary>What a batch costs on this device, learned from the batches the pool ran.</summary>
+    public BatchCostModel Cost { get; }
+
     /// <summary>Sessions created and warmed at start: the most that can be active.</summary>
     public int LoadedReplicas { get; }
 
@@ -66,6 +78,11 @@ public sealed class DevicePool : IBatchExecutor
 
     /// <summary>Raised on a worker thread each time a replica finishes a batch.</summary>
     public event Action? ReplicaIdle;
+
+    public TimeSpan PredictCompute(int rows) => Cost.Predict(rows);
+
+    public double RowsPerSecond(int batchRows) =>
+        Replicas * Math.Max(batchRows, 1) / Math.Max(Cost.Predict(Math.Max(batchRows, 1)).TotalSeconds, 1e-9);
 
     /// <summary>Sets how many replicas may execute at once, clamped to [1, <see cref="LoadedReplicas"/>]; returns the new count.</summary>
     public int SetActiveReplicas(int replicas)
@@ -94,17 +111,17 @@ public sealed class DevicePool : IBatchExecutor
     }
 
     /// <summary>
-    /// Queues the slices as one batch; completes when every slice's scores are written. A batch
-    /// whose <paramref name="cancellationToken"/> fires is abandoned: if it has not started it never
+    /// Queues the batch; completes when every slice's scores are written. A batch whose
+    /// <paramref name="cancellationToken"/> fires is abandoned: if it has not started it never
     /// runs, and if it is running its scores are not written back.
     /// </summary>
-    public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows, CancellationToken cancellationToken = default)
+    public Task<BatchExecution> ExecuteAsync(Batch batch, CancellationToken cancellationToken = default)
     {
-        var batch = new QueuedBatch(slices, rows, _time.GetTimestamp());
+        var attempt = new Attempt(batch, _time.GetTimestamp());
         Interlocked.Increment(ref _queued);
         try
         {
-            _queue.Add(batch, CancellationToken.None);
+            _queue.Add(attempt, CancellationToken.None);
         }
         catch (InvalidOperationException)
         {
@@ -114,10 +131,10 @@ public sealed class DevicePool : IBatchExecutor
 
         if (cancellationToken.CanBeCanceled)
         {
-            batch.Registration = cancellationToken.Register(() => batch.Abandon(cancellationToken));
+            attempt.Registration = cancellationToken.Register(() => attempt.Abandon(cancellationToken));
         }
 
-        return batch.Completion.Task;
+        return attempt.Completion.Task;
     }
 
     private void Work(IReplica replica)
@@ -125,7 +142,7 @@ public sealed class DevicePool : IBatchExecutor
         while (true)
         {
             _slots.Wait();
-            if (!_queue.TryTake(out var batch, Timeout.Infinite))
+            if (!_queue.TryTake(out var attempt, Timeout.Infinite))
             {
                 _slots.Release();
                 break;
@@ -135,7 +152,7 @@ public sealed class DevicePool : IBatchExecutor
             Interlocked.Increment(ref _executing);
             try
             {
-                Run(replica, batch);
+                Run(replica, attempt);
             }
             finally
             {
@@ -149,34 +166,36 @@ public sealed class DevicePool : IBatchExecutor
         replica.Dispose();
     }
 
-    private void Run(IReplica replica, QueuedBatch batch)
+    private void Run(IReplica replica, Attempt attempt)
     {
-        if (!batch.TryStart())
+        if (!attempt.TryStart())
         {
             return;
         }
 
+        var batch = attempt.Batch;
         var started = _time.GetTimestamp();
         try
         {
-            replica.Execute(batch.Slices, batch.TryClaimScatter);
+            replica.Execute(batch.Slices, attempt.TryClaimScatter);
             var finished = _time.GetTimestamp();
             var execution = new BatchExecution(
                 Device,
                 batch.Rows,
-                _time.GetElapsedTime(batch.EnqueuedTimestamp, started),
+                _time.GetElapsedTime(attempt.EnqueuedTimestamp, started),
                 _time.GetElapsedTime(started, finished));
+            Cost.Observe(batch.Rows, execution.Compute);
             _onExecuted?.Invoke(execution);
-            batch.Completion.TrySetResult(execution);
+            attempt.Completion.TrySetResult(execution);
         }
         catch (Exception ex)
         {
             _logger.LogError(ex, "Batch of {Rows} rows failed on {Device}", batch.Rows, Device);
-            batch.Completion.TrySetException(ex);
+            attempt.Completion.TrySetException(ex);
         }
         finally
         {
-            batch.Registration.Dispose();
+            attempt.Registration.Dispose();
         }
     }
 
@@ -195,13 +214,17 @@ public sealed class DevicePool : IBatchExecutor
         _queue.Dispose();
     }
 
-    private sealed class QueuedBatch(IReadOnlyList<RowSlice> slices, int rows, long enqueuedTimestamp)
+    /// <summary>
+    /// One try of a batch on this pool: the batch, and whether it may still start and write its
+    /// scores. A batch abandoned here (a GPU timeout) may be tried again on another pool, so the
+    /// state belongs to the try, not to the batch.
+    /// </summary>
+    private sealed class Attempt(Batch batch, long enqueuedTimestamp)
     {
         private const int Pending = 0, Running = 1, Abandoned = 2, Scattering = 3;
         private int _state;
 
-        public IReadOnlyList<RowSlice> Slices { get; } = slices;
-        public int Rows { get; } = rows;
+        public Batch Batch { get; } = batch;
         public long EnqueuedTimestamp { get; } = enqueuedTimestamp;
         public CancellationTokenRegistration Registration { get; set; }
         public TaskCompletionSource<BatchExecution> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

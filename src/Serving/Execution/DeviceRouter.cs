@@ -13,6 +13,7 @@ namespace Serving.Execution;
 /// Picks the device for each batch: the GPU pool while its predicted completion fits the batch's
 /// earliest deadline and its circuit is closed; the CPU pool when the GPU is absent, its circuit
 /// is open, its queue would make the batch miss, or the batch is small enough that CPU is cheaper.
+/// Each pool measures its own batches, so both predictions follow their device.
 /// GPU batches run through a Polly pipeline (timeout, circuit breaker, optional chaos) whose
 /// fallback re-runs a failed batch on CPU while its deadline allows, so callers see no error.
 /// </summary>
@@ -20,20 +21,17 @@ public sealed class DeviceRouter : IBatchExecutor
 {
     private readonly DevicePool _cpu;
     private readonly DevicePool _gpu;
-    private readonly BatchCostModel _cpuCost;
-    private readonly BatchCostModel _gpuCost;
     private readonly GpuPoolOptions _options;
     private readonly TimeProvider _time;
     private readonly IDeviceObserver _observer;
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly ResiliencePipeline<BatchExecution> _pipeline;
 
-    public DeviceRouter(DevicePool cpu, DevicePool gpu, BatchCostModel cpuCost, BatchCostModel gpuCost, GpuPoolOptions options, TimeProvider time, IDeviceObserver? observer = null)
+    public DeviceRouter(DevicePool cpu, DevicePool gpu, GpuPoolOptions options, TimeProvider time, IDeviceObserver? observer = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _cpu = cpu;
         _gpu = gpu;
-        _cpuCost = cpuCost;
-        _gpuCost = gpuCost;
         _options = options;
         _time = time;
         _observer = observer ?? IDeviceObserver.None;
@@ -54,10 +52,18 @@ public sealed class DeviceRouter : IBatchExecutor
 
     private bool GpuUsable => _circuit.CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
 
-    public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows, CancellationToken cancellationToken = default)
+    /// <summary>The compute time on the device a batch of <paramref name="rows"/> goes to when the GPU is free.</summary>
+    public TimeSpan PredictCompute(int rows) =>
+        GpuUsable && !IsSmall(rows) ? _gpu.PredictCompute(rows) : _cpu.PredictCompute(rows);
+
+    /// <summary>Both pools at once: the CPU's replicas, and the GPU's while its circuit lets batches through.</summary>
+    public double RowsPerSecond(int batchRows) =>
+        _cpu.RowsPerSecond(batchRows) + (GpuUsable ? _gpu.RowsPerSecond(batchRows) : 0);
+
+    public Task<BatchExecution> ExecuteAsync(Batch batch, CancellationToken cancellationToken = default)
     {
-        var deadline = EarliestDeadline(slices);
-        var (device, reason) = Choose(rows, deadline);
+        ArgumentNullException.ThrowIfNull(batch);
+        var (device, reason) = Choose(batch.Rows, batch.EarliestDeadline);
         if (device == _cpu)
         {
             if (reason is not null)
@@ -65,10 +71,10 @@ public sealed class DeviceRouter : IBatchExecutor
                 _observer.Fallback(reason);
             }
 
-            return _cpu.ExecuteAsync(slices, rows, cancellationToken);
+            return _cpu.ExecuteAsync(batch, cancellationToken);
         }
 
-        return RunOnGpuAsync(slices, rows, deadline, cancellationToken);
+        return RunOnGpuAsync(batch, cancellationToken);
     }
 
     /// <summary>The device for a batch, and the fallback reason when the GPU was passed over.</summary>
@@ -90,8 +96,8 @@ public sealed class DeviceRouter : IBatchExecutor
         var now = _time.GetUtcNow();
         var gpuWait = _gpu.FreeReplicas > 0
             ? TimeSpan.Zero
-            : (_gpu.QueuedBatches + 1) * _gpuCost.Predict(rows) / Math.Max(1, _gpu.Replicas);
-        if (now + gpuWait + _gpuCost.Predict(rows) <= deadline || !cpuFree)
+            : (_gpu.QueuedBatches + 1) * _gpu.PredictCompute(rows) / Math.Max(1, _gpu.Replicas);
+        if (now + gpuWait + _gpu.PredictCompute(rows) <= deadline || !cpuFree)
         {
             return (_gpu, null);
         }
@@ -101,19 +107,19 @@ public sealed class DeviceRouter : IBatchExecutor
 
     private bool IsSmall(int rows) => _options.SmallBatchCpuRows > 0
         ? rows <= _options.SmallBatchCpuRows
-        : _cpuCost.Predict(rows) < _gpuCost.Predict(rows);
+        : _cpu.PredictCompute(rows) < _gpu.PredictCompute(rows);
 
-    private async Task<BatchExecution> RunOnGpuAsync(IReadOnlyList<RowSlice> slices, int rows, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task<BatchExecution> RunOnGpuAsync(Batch batch, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            context.Properties.Set(BatchKey, new GpuBatch(slices, rows, deadline));
+            context.Properties.Set(BatchKey, batch);
             return await _pipeline.ExecuteAsync(
                 static async (ctx, state) =>
                 {
                     var batch = ctx.Properties.GetValue(BatchKey, default!);
-                    return await state._gpu.ExecuteAsync(batch.Slices, batch.Rows, ctx.CancellationToken).ConfigureAwait(false);
+                    return await state._gpu.ExecuteAsync(batch, ctx.CancellationToken).ConfigureAwait(false);
                 },
                 context,
                 this).ConfigureAwait(false);
@@ -195,25 +201,14 @@ public sealed class DeviceRouter : IBatchExecutor
             TimeoutRejectedException => FallbackReasons.Timeout,
             _ => FallbackReasons.Fault,
         };
-        if (_time.GetUtcNow() + _cpuCost.Predict(batch.Rows) > batch.Deadline)
+        if (_time.GetUtcNow() + _cpu.PredictCompute(batch.Rows) > batch.EarliestDeadline)
         {
-            return Outcome.FromException<BatchExecution>(new BatchDeadlineExceededException($"the GPU batch failed ({reason}) and no budget is left to re-run it on CPU", error));
+            return Outcome.FromException<BatchExecution>(new DeadlineExceededException($"the GPU batch failed ({reason}) and no budget is left to re-run it on CPU", error));
         }
 
         _observer.Fallback(reason);
-        var execution = await _cpu.ExecuteAsync(batch.Slices, batch.Rows).ConfigureAwait(false);
+        var execution = await _cpu.ExecuteAsync(batch).ConfigureAwait(false);
         return Outcome.FromResult(execution);
-    }
-
-    private static DateTimeOffset EarliestDeadline(IReadOnlyList<RowSlice> slices)
-    {
-        var earliest = DateTimeOffset.MaxValue;
-        foreach (var slice in slices)
-        {
-            earliest = slice.Deadline < earliest ? slice.Deadline : earliest;
-        }
-
-        return earliest;
     }
 
     private void RaiseIdle() => ReplicaIdle?.Invoke();
@@ -226,40 +221,5 @@ public sealed class DeviceRouter : IBatchExecutor
         await _cpu.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static readonly ResiliencePropertyKey<GpuBatch> BatchKey = new("serving.gpu-batch");
-
-    private sealed record GpuBatch(IReadOnlyList<RowSlice> Slices, int Rows, DateTimeOffset Deadline);
-}
-
-/// <summary>Why a batch ran on CPU instead of the GPU (the <c>reason</c> label of <c>serving_fallbacks_total</c>).</summary>
-public static class FallbackReasons
-{
-    public const string CircuitOpen = "circuit_open";
-    public const string Timeout = "timeout";
-    public const string Fault = "fault";
-    public const string GpuBusy = "gpu_busy";
-}
-
-/// <summary>A fault injected by the chaos strategy on the accelerator pool (tests and game days only).</summary>
-public sealed class InjectedGpuFaultException() : Exception("injected GPU fault (chaos testing)");
-
-/// <summary>What the router reports as it works; the host wires it to metrics.</summary>
-public interface IDeviceObserver
-{
-    static IDeviceObserver None { get; } = new NoObserver();
-
-    void Fallback(string reason);
-
-    void CircuitChanged(CircuitState state);
-
-    private sealed class NoObserver : IDeviceObserver
-    {
-        public void Fallback(string reason)
-        {
-        }
-
-        public void CircuitChanged(CircuitState state)
-        {
-        }
-    }
+    private static readonly ResiliencePropertyKey<Batch> BatchKey = new("serving.batch");
 }

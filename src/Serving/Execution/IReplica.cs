@@ -1,3 +1,5 @@
+using Serving.Batching;
+
 namespace Serving.Execution;
 
 /// <summary>One session replica of a device pool: runs one batch at a time.</summary>

@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Serving.Batching;
 using Serving.Models;
 
 namespace Serving.Execution;

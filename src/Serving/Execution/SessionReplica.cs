@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
+using Serving.Batching;
 using Serving.Models;
 
 namespace Serving.Execution;
@@ -52,10 +53,6 @@ public sealed class SessionReplica : IReplica
 
     public string Device { get; }
 
-    /// <summary>
-    /// Runs the slices as one batch and writes each slice's scores to its destination, unless
-    /// <paramref name="mayScatter"/> says the batch was abandoned meanwhile.
-    /// </summary>
     public void Execute(IReadOnlyList<RowSlice> slices, Func<bool>? mayScatter = null)
     {
         var rows = Load(slices);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serving.Admission;
 
 namespace Serving.Hosting;
 
@@ -8,13 +9,13 @@ namespace Serving.Hosting;
 /// On shutdown (SIGTERM), before the web server stops: readiness turns false, new calls are
 /// refused with UNAVAILABLE, and calls in flight get up to the drain timeout to finish.
 /// </summary>
-internal sealed class DrainService(DrainState state, IOptions<DrainOptions> options, TimeProvider time, ILogger<DrainService> logger) : IHostedLifecycleService
+internal sealed class DrainService(AdmissionGate gate, IOptions<AdmissionOptions> options, TimeProvider time, ILogger<DrainService> logger) : IHostedLifecycleService
 {
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        var timeout = options.Value.Timeout;
-        logger.LogInformation("Draining: {InFlight} calls in flight, waiting up to {Timeout}", state.InFlight, timeout);
-        var drained = state.BeginDrain();
+        var timeout = options.Value.Drain.Timeout;
+        logger.LogInformation("Draining: {InFlight} calls in flight, waiting up to {Timeout}", gate.InFlight, timeout);
+        var drained = gate.BeginDrain();
         try
         {
             await drained.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
@@ -22,7 +23,7 @@ internal sealed class DrainService(DrainState state, IOptions<DrainOptions> opti
         }
         catch (TimeoutException)
         {
-            logger.LogWarning("Drain timeout {Timeout} reached with {InFlight} calls still in flight", timeout, state.InFlight);
+            logger.LogWarning("Drain timeout {Timeout} reached with {InFlight} calls still in flight", timeout, gate.InFlight);
         }
     }
 

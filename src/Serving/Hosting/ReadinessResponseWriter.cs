@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Serving.Models;
+using Serving.Registry;
 
 namespace Serving.Hosting;
 
@@ -11,12 +11,12 @@ internal static class ReadinessResponseWriter
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
-        var repository = context.RequestServices.GetRequiredService<ModelRepository>();
+        var registry = context.RequestServices.GetRequiredService<ModelRegistry>();
         var body = new
         {
             status = report.Status.ToString(),
             detail = report.Entries.Values.Select(e => e.Description).FirstOrDefault(),
-            models = repository.Models.SelectMany(m => m.Versions.Select(v => new
+            models = registry.Models.SelectMany(m => m.Versions.Select(v => new
             {
                 model = m.Name,
                 version = v.Version,

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serving.Contracts.Ranking.V1;
 using Serving.Models;
+using Serving.Registry;
 
 namespace Serving.Hosting;
 
@@ -22,7 +23,7 @@ namespace Serving.Hosting;
 /// calls are counted in the request metrics like any other.
 /// </summary>
 internal sealed partial class RequestPathWarmUp(
-    IServer server, ModelRepository repository, IHostApplicationLifetime lifetime, IOptions<ServingOptions> options, ILogger<RequestPathWarmUp> logger)
+    IServer server, ModelRegistry registry, IHostApplicationLifetime lifetime, IOptions<RequestPathWarmUpOptions> options, ILogger<RequestPathWarmUp> logger)
     : BackgroundService
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
@@ -46,12 +47,12 @@ internal sealed partial class RequestPathWarmUp(
                 await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
             }
 
-            await repository.WhenReady.WaitAsync(stoppingToken).ConfigureAwait(false);
+            await registry.WhenReady.WaitAsync(stoppingToken).ConfigureAwait(false);
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             var calls = 0;
             foreach (var address in addresses.Select(Loopback))
             {
-                foreach (var model in repository.Models)
+                foreach (var model in registry.Models)
                 {
                     var request = WarmUpRequest(model.Default.Spec);
                     calls += await TryRestAsync(address, request, stoppingToken).ConfigureAwait(false) ? 1 : 0;

@@ -88,7 +88,7 @@ public sealed class ServingMetrics
     }
 
     /// <summary>Records one executed batch (queue time is recorded per slice by the batcher).</summary>
-    public void RecordBatch(string model, Execution.BatchExecution batch)
+    public void RecordBatch(string model, Batching.BatchExecution batch)
     {
         ComputeDuration.WithLabels(model, batch.Device).Observe(batch.Compute.TotalSeconds);
         Totals.Compute(model, batch.Compute);

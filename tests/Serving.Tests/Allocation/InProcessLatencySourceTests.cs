@@ -121,7 +121,7 @@ public class InProcessLatencySourceTests
         Assert.Equal(TimeSpan.FromSeconds(2), idle.Window);
     }
 
-    private static Serving.Execution.BatchExecution Batch(string device, double computeSeconds) =>
+    private static Serving.Batching.BatchExecution Batch(string device, double computeSeconds) =>
         new(device, 10, TimeSpan.Zero, TimeSpan.FromSeconds(computeSeconds));
 
     private void Answer(string model, double seconds, int rows) => _metrics.RecordRequest(model, TimeSpan.FromSeconds(seconds), rows);

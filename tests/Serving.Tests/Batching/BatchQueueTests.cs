@@ -1,5 +1,6 @@
 using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
+using Serving.Execution;
 using Serving.Features;
 
 namespace Serving.Tests.Batching;
@@ -9,15 +10,16 @@ public class BatchQueueTests
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly Serving.Models.ModelSpec _spec = TestModels.Tiny();
 
-    private static BatchCostModel Cost(double fixedMs = 0.1, double perRowMs = 0.01)
+    /// <summary>A pool of two replicas whose batches cost <paramref name="fixedMs"/> plus <paramref name="perRowMs"/> a row.</summary>
+    private static PoolCost Cost(double fixedMs = 0.1, double perRowMs = 0.01)
     {
         var cost = new BatchCostModel();
         cost.Observe(1, TimeSpan.FromMilliseconds(fixedMs + perRowMs));
         cost.Observe(1001, TimeSpan.FromMilliseconds(fixedMs + (1001 * perRowMs)));
-        return cost;
+        return new PoolCost(cost, Replicas: 2);
     }
 
-    private static BatchSettings Settings(BatchingMode mode, int target = 100, int maxQueued = 1000, double maxDelayMs = 2) => new(new BatchingOptions
+    private static BatchingOptions Settings(BatchingMode mode, int target = 100, int maxQueued = 1000, double maxDelayMs = 2) => new()
     {
         Mode = mode,
         TargetBatchRows = target,
@@ -25,7 +27,7 @@ public class BatchQueueTests
         MaxQueuedRows = maxQueued,
         MaxQueueDelay = TimeSpan.FromMilliseconds(maxDelayMs),
         DeadlineSafetyMargin = TimeSpan.Zero,
-    });
+    };
 
     private ScoringTask Task(int rows, DateTimeOffset enqueuedAt, double deadlineMs = 10, Priority priority = Priority.Normal) =>
         new(FeatureRows.Rent(_spec.Inputs, rows), enqueuedAt + TimeSpan.FromMilliseconds(deadlineMs), priority, enqueuedAt);
@@ -47,7 +49,7 @@ public class BatchQueueTests
         var batch = queue.TakeBatch(T0, busyReplicas: 0);
 
         Assert.NotNull(batch);
-        Assert.Equal([60, 50], batch.Select(s => s.RowCount));
+        Assert.Equal([60, 50], batch.Slices.Select(s => s.RowCount));
         Assert.Equal(0, queue.QueuedRows);
     }
 
@@ -59,7 +61,7 @@ public class BatchQueueTests
 
         Assert.Null(queue.TakeBatch(T0.AddMilliseconds(1.9), busyReplicas: 0));
         Assert.Equal(T0.AddMilliseconds(2), queue.NextDecisionTime());
-        Assert.Equal([10], queue.TakeBatch(T0.AddMilliseconds(2), busyReplicas: 0)!.Select(s => s.RowCount));
+        Assert.Equal([10], queue.TakeBatch(T0.AddMilliseconds(2), busyReplicas: 0)!.Slices.Select(s => s.RowCount));
     }
 
     [Fact]
@@ -99,9 +101,9 @@ public class BatchQueueTests
         var first = queue.TakeBatch(T0, busyReplicas: 1)!;
         var second = queue.TakeBatch(T0, busyReplicas: 1)!;
         var third = queue.TakeBatch(T0, busyReplicas: 0)!;
-        Assert.Equal([100], first.Select(s => s.RowCount));
-        Assert.Equal([100], second.Select(s => s.RowCount));
-        Assert.Equal([(200, 50), (0, 30)], third.Select(s => (s.FirstRow, s.RowCount)));
+        Assert.Equal([100], first.Slices.Select(s => s.RowCount));
+        Assert.Equal([100], second.Slices.Select(s => s.RowCount));
+        Assert.Equal([(200, 50), (0, 30)], third.Slices.Select(s => (s.FirstRow, s.RowCount)));
     }
 
     [Fact]
@@ -111,8 +113,8 @@ public class BatchQueueTests
         Add(queue, Task(5, T0), T0);
         Add(queue, Task(5, T0), T0);
 
-        Assert.Single(queue.TakeBatch(T0, busyReplicas: 0)!);
-        Assert.Single(queue.TakeBatch(T0, busyReplicas: 1)!);
+        Assert.Single(queue.TakeBatch(T0, busyReplicas: 0)!.Slices);
+        Assert.Single(queue.TakeBatch(T0, busyReplicas: 1)!.Slices);
     }
 
     [Fact]
@@ -128,7 +130,7 @@ public class BatchQueueTests
 
         Assert.Equal([early], expired);
         Assert.Equal(10, queue.QueuedRows);
-        Assert.Equal([late], queue.TakeBatch(T0.AddMilliseconds(2), busyReplicas: 0)!.Select(s => s.Task));
+        Assert.Equal([late], queue.TakeBatch(T0.AddMilliseconds(2), busyReplicas: 0)!.Slices.Select(s => s.Owner));
     }
 
     [Fact]
@@ -155,7 +157,7 @@ public class BatchQueueTests
             Add(queue, Task(100, T0, deadlineMs: 100), T0);
         }
 
-        var predicted = queue.PredictCompletion(Task(10, T0), busyReplicas: 0, replicas: 2);
+        var predicted = queue.PredictCompletion(Task(10, T0), busyReplicas: 0);
         Assert.InRange(predicted.TotalMilliseconds, 4, 6);
 
         var tooTight = Task(10, T0, deadlineMs: 3);
@@ -173,7 +175,7 @@ public class BatchQueueTests
         // would be refused, no batch would run again, and the model could never correct itself.
         var stale = new BatchCostModel();
         stale.Observe(10, TimeSpan.FromMilliseconds(65));
-        var queue = new BatchQueue(Settings(BatchingMode.Adaptive, target: 100), stale);
+        var queue = new BatchQueue(Settings(BatchingMode.Adaptive, target: 100), new PoolCost(stale, Replicas: 2));
 
         Assert.Empty(queue.Admit(Task(10, T0, deadlineMs: 10), T0, busyReplicas: 1, replicas: 2));
 
@@ -224,7 +226,7 @@ public class BatchQueueTests
 
         var batch = queue.TakeBatch(T0.AddMilliseconds(1), busyReplicas: 0)!;
 
-        Assert.Equal(normal, batch[0].Task);
+        Assert.Equal(normal, batch.Slices[0].Owner);
     }
 
     [Fact]
@@ -232,6 +234,14 @@ public class BatchQueueTests
     {
         var queue = new BatchQueue(Settings(BatchingMode.Adaptive), Cost());
 
-        Assert.Throws<ScoringDeadlineExceededException>(() => queue.Admit(Task(1, T0, deadlineMs: 0), T0, 0, 2));
+        Assert.Throws<DeadlineExceededException>(() => queue.Admit(Task(1, T0, deadlineMs: 0), T0, 0, 2));
+    }
+
+    /// <summary>What the queue asks of its executor, from one cost model and a replica count, as a device pool answers it.</summary>
+    private sealed record PoolCost(BatchCostModel Model, int Replicas) : IBatchCostPredictor
+    {
+        public TimeSpan PredictCompute(int rows) => Model.Predict(rows);
+
+        public double RowsPerSecond(int batchRows) => Replicas * batchRows / Model.Predict(batchRows).TotalSeconds;
     }
 }

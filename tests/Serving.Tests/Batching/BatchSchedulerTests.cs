@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
-using Serving.Execution;
 using Serving.Features;
 
 namespace Serving.Tests.Batching;
@@ -26,7 +25,7 @@ public class BatchSchedulerTests
         var batch = await executor.NextBatch();
         executor.Complete(batch);
 
-        Assert.Equal(8, batch.Rows);
+        Assert.Equal(8, batch.Batch.Rows);
         var ra = await ta;
         var rb = await tb;
         Assert.Equal(new[] { 100f, 101f, 102f }, ra.Scores);
@@ -64,7 +63,7 @@ public class BatchSchedulerTests
         _time.Advance(TimeSpan.FromMilliseconds(6));
         executor.RaiseIdle();
 
-        await Assert.ThrowsAsync<ScoringDeadlineExceededException>(() => task);
+        await Assert.ThrowsAsync<DeadlineExceededException>(() => task);
         Assert.Equal(0, executor.BatchesStarted);
     }
 
@@ -98,23 +97,21 @@ public class BatchSchedulerTests
         _time.Advance(TimeSpan.FromMilliseconds(6));
         executor.Complete(batch);
 
-        await Assert.ThrowsAsync<ScoringDeadlineExceededException>(() => task);
+        await Assert.ThrowsAsync<DeadlineExceededException>(() => task);
         Assert.Equal(1, executor.BatchesStarted);
     }
 
     private BatchScheduler NewScheduler(ManualExecutor executor, BatchingMode mode, int target, double maxDelayMs = 2)
     {
-        var settings = new BatchSettings(new BatchingOptions
+        var options = new BatchingOptions
         {
             Mode = mode,
             TargetBatchRows = target,
             MaxBatchRows = 256,
             MaxQueueDelay = TimeSpan.FromMilliseconds(maxDelayMs),
             DeadlineSafetyMargin = TimeSpan.Zero,
-        });
-        var cost = new BatchCostModel();
-        cost.Observe(1, TimeSpan.FromMilliseconds(0.01));
-        return new BatchScheduler(executor, settings, cost, _time);
+        };
+        return new BatchScheduler(executor, options, _time);
     }
 
     private DateTimeOffset Deadline(double ms) => _time.GetUtcNow().AddMilliseconds(ms);
@@ -131,11 +128,11 @@ public class BatchSchedulerTests
         return rows;
     }
 
-    /// <summary>An executor the test drives: batches wait until the test completes them.</summary>
+    /// <summary>An executor the test drives: batches wait until the test completes them. Each costs 0.01 ms a row.</summary>
     private sealed class ManualExecutor(int replicas) : IBatchExecutor
     {
-        private readonly System.Threading.Channels.Channel<(IReadOnlyList<RowSlice> Slices, int Rows, TaskCompletionSource<BatchExecution> Done)> _batches =
-            System.Threading.Channels.Channel.CreateUnbounded<(IReadOnlyList<RowSlice>, int, TaskCompletionSource<BatchExecution>)>();
+        private readonly System.Threading.Channels.Channel<(Batch Batch, TaskCompletionSource<BatchExecution> Done)> _batches =
+            System.Threading.Channels.Channel.CreateUnbounded<(Batch, TaskCompletionSource<BatchExecution>)>();
 
         public int Busy { get; set; }
         public int BatchesStarted { get; private set; }
@@ -148,21 +145,25 @@ public class BatchSchedulerTests
 
         public void RaiseIdle() => ReplicaIdle?.Invoke();
 
-        public Task<BatchExecution> ExecuteAsync(IReadOnlyList<RowSlice> slices, int rows, CancellationToken cancellationToken = default)
+        public TimeSpan PredictCompute(int rows) => TimeSpan.FromMilliseconds(0.01 * rows);
+
+        public double RowsPerSecond(int batchRows) => Replicas * 100_000.0;
+
+        public Task<BatchExecution> ExecuteAsync(Batch batch, CancellationToken cancellationToken = default)
         {
             BatchesStarted++;
             Busy++;
             var done = new TaskCompletionSource<BatchExecution>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _batches.Writer.TryWrite((slices, rows, done));
+            _batches.Writer.TryWrite((batch, done));
             return done.Task;
         }
 
-        public async Task<(IReadOnlyList<RowSlice> Slices, int Rows, TaskCompletionSource<BatchExecution> Done)> NextBatch() =>
+        public async Task<(Batch Batch, TaskCompletionSource<BatchExecution> Done)> NextBatch() =>
             await _batches.Reader.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
 
-        public void Complete((IReadOnlyList<RowSlice> Slices, int Rows, TaskCompletionSource<BatchExecution> Done) batch)
+        public void Complete((Batch Batch, TaskCompletionSource<BatchExecution> Done) batch)
         {
-            foreach (var slice in batch.Slices)
+            foreach (var slice in batch.Batch.Slices)
             {
                 for (var r = 0; r < slice.RowCount; r++)
                 {
@@ -171,7 +172,7 @@ public class BatchSchedulerTests
             }
 
             Busy--;
-            batch.Done.SetResult(new BatchExecution(Device, batch.Rows, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
+            batch.Done.SetResult(new BatchExecution(Device, batch.Batch.Rows, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)));
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -28,16 +28,14 @@ public sealed class DeviceCostLearningTests
     [Fact]
     public async Task The_router_learns_the_cost_of_each_pool_from_the_batches_that_ran_there()
     {
-        var cpuCost = new BatchCostModel();
-        var gpuCost = new BatchCostModel();
-        var cpu = new DevicePool("cpu", [new TimedReplica(_time, TimeSpan.Zero, CpuPerRow)], _time, NullLogger.Instance);
-        var gpu = new DevicePool("gpu", [new TimedReplica(_time, GpuFixed, GpuPerRow)], _time, NullLogger.Instance);
+        var cpu = new DevicePool("cpu", [new TimedReplica(_time, TimeSpan.Zero, CpuPerRow)], new BatchCostModel(), _time, NullLogger.Instance);
+        var gpu = new DevicePool("gpu", [new TimedReplica(_time, GpuFixed, GpuPerRow)], new BatchCostModel(), _time, NullLogger.Instance);
         _options.Chaos.FaultRate = 1; // the chaos strategy is built in only when configured; its rate is read live
-        var router = new DeviceRouter(cpu, gpu, cpuCost, gpuCost, _options, _time);
+        var router = new DeviceRouter(cpu, gpu, _options, _time);
 
         // As the server composes a version with a GPU pool.
-        var settings = new BatchSettings(new BatchingOptions { Mode = BatchingMode.None, MaxBatchRows = 256, DeadlineSafetyMargin = TimeSpan.Zero });
-        await using var scheduler = new BatchScheduler(router, settings, gpuCost, _time);
+        var options = new BatchingOptions { Mode = BatchingMode.None, MaxBatchRows = 256, DeadlineSafetyMargin = TimeSpan.Zero };
+        await using var scheduler = new BatchScheduler(router, options, _time);
 
         // Half the batches fail on the GPU and run on CPU (the fallback), half run on the GPU.
         await ScoreBatchesAsync(scheduler);
@@ -51,7 +49,18 @@ public sealed class DeviceCostLearningTests
 
         // One row costs ~1 ms on CPU and ~0.11 ms on the GPU: not a small batch for the CPU.
         Assert.Equal("gpu", router.Choose(1, now.AddSeconds(1)).Device.Device);
+
+        // Each pool learned its own line, and the batcher asks the executor, which answers for the GPU.
+        AssertNear(TimeSpan.FromMilliseconds(100), cpu.PredictCompute(100));
+        AssertNear(TimeSpan.FromMilliseconds(1.1), gpu.PredictCompute(100));
+        AssertNear(TimeSpan.FromMilliseconds(1.1), router.PredictCompute(100));
+
+        // Capacity counts each pool at its own speed: 1 CPU replica (1,000 rows/s) + 1 GPU replica (~90,900 rows/s at 100 rows).
+        Assert.InRange(router.RowsPerSecond(100), 0.95 * 91_909, 1.05 * 91_909);
     }
+
+    private static void AssertNear(TimeSpan expected, TimeSpan actual) =>
+        Assert.InRange(actual.TotalMilliseconds, 0.95 * expected.TotalMilliseconds, 1.05 * expected.TotalMilliseconds);
 
     private async Task ScoreBatchesAsync(BatchScheduler scheduler)
     {

@@ -1,15 +1,4 @@
-using Serving.Contracts.Ranking.V1;
-using Serving.Execution;
-using Serving.Features;
-
 namespace Serving.Batching;
-
-/// <summary>Takes a request's assembled rows and gets them scored, batching them as its mode says.</summary>
-public interface IRowScheduler : IAsyncDisposable
-{
-    /// <summary>Scores every row; the result's scores are in row order.</summary>
-    Task<ScoreResult> ScoreAsync(FeatureRows rows, DateTimeOffset deadline, Priority priority, CancellationToken cancellationToken);
-}
 
 /// <summary>A request's scores and what it cost: the longest queue wait and compute of its slices, the largest batch.</summary>
 public sealed record ScoreResult(float[] Scores, string Device, int BatchRows, TimeSpan QueueWait, TimeSpan Compute)

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serving.Allocation;
-using Serving.Models;
+using Serving.Registry;
 using Serving.Telemetry;
 
 namespace Serving.Hosting;
@@ -24,9 +24,9 @@ public static class AllocatorServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AllocatorOptions>, AllocatorOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServingMetrics>();
-        services.TryAddSingleton<ModelRepository>();
+        services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<AllocatorMetrics>();
-        services.TryAddSingleton<IControlledModelSource, RepositoryModelSource>();
+        services.TryAddSingleton<IControlledModelSource, RegistryModelSource>();
         services.TryAddSingleton(sp => new InProcessLatencySource(sp.GetRequiredService<ServingMetrics>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ILatencySource>(sp =>
         {

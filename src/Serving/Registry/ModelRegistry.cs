@@ -1,9 +1,9 @@
 using System.Collections.Frozen;
 
-namespace Serving.Models;
+namespace Serving.Registry;
 
-/// <summary>The served models, by name. Empty until the loader has loaded and warmed every model.</summary>
-public sealed class ModelRepository : IAsyncDisposable
+/// <summary>The served models, by name: what requests resolve against. Empty until the loader has loaded and warmed every model.</summary>
+public sealed class ModelRegistry : IAsyncDisposable
 {
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrozenDictionary<string, ServedModel> _models = FrozenDictionary<string, ServedModel>.Empty;

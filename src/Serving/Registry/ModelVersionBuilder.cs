@@ -5,30 +5,31 @@ using Serving.Execution;
 using Serving.Models;
 using Serving.Telemetry;
 
-namespace Serving.Hosting;
+namespace Serving.Registry;
 
 /// <summary>
 /// Builds one served model version: its CPU pool (always), its GPU pool when CUDA sessions can be
 /// created (or the stand-in pool in tests), the router between them, and the batcher in front.
+/// Each pool owns the cost model its warm-up seeds and its batches refine.
 /// </summary>
-internal sealed class ModelVersionBuilder(ServingOptions options, ServingMetrics metrics, GpuAvailability gpuAvailability, TimeProvider time, ILogger logger)
+internal sealed class ModelVersionBuilder(
+    BatchingOptions batchingDefaults, DevicesOptions deviceDefaults, ServingMetrics metrics, GpuAvailability gpuAvailability, TimeProvider time, ILogger logger)
 {
     public ServedModelVersion Build(ModelSpec spec, string version, string modelPath)
     {
-        var batching = BatchingOverrides.Apply(options.Batching, spec.Batching, spec.ConfigPath);
+        var batching = batchingDefaults.WithOverrides(spec.Batching, spec.ConfigPath);
+        var devices = deviceDefaults.WithOverrides(spec.Devices, spec.ConfigPath);
         var factory = new ReplicaFactory(spec, modelPath, batching.MaxBatchRows, time);
-        var cpuOptions = options.Devices.Cpu;
-        var cpuReplicas = spec.Devices.Cpu?.Replicas ?? cpuOptions.Replicas;
-        var threads = spec.Devices.Cpu?.IntraOpThreads ?? cpuOptions.IntraOpThreads;
+        var cpuReplicas = devices.Cpu.Replicas;
+        var threads = devices.Cpu.IntraOpThreads;
         var cpuCost = new BatchCostModel();
-        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => CpuSessionFactory.Create(modelPath, threads)), cpuCost), time, logger, Record(spec));
+        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => CpuSessionFactory.Create(modelPath, threads)), cpuCost), cpuCost, time, logger, Record(spec));
         var statuses = new List<DeviceStatus> { new("cpu", true, $"{cpuReplicas} replicas x {threads} threads") };
         metrics.DeviceState.WithLabels(spec.Name, "cpu").Set(1);
 
         var pools = new List<DevicePool> { cpu };
         IBatchExecutor executor = cpu;
-        var batchCost = cpuCost;
-        var gpu = TryCreateGpuPool(spec, modelPath, factory, out var gpuCost, out var gpuStatus);
+        var gpu = TryCreateGpuPool(spec, modelPath, factory, devices.Gpu, out var gpuStatus);
         if (gpuStatus is not null)
         {
             statuses.Add(gpuStatus);
@@ -38,12 +39,11 @@ internal sealed class ModelVersionBuilder(ServingOptions options, ServingMetrics
         if (gpu is not null)
         {
             pools.Insert(0, gpu);
-            executor = new DeviceRouter(cpu, gpu, cpuCost, gpuCost!, options.Devices.Gpu, time, new ModelDeviceObserver(metrics, spec.Name));
+            executor = new DeviceRouter(cpu, gpu, devices.Gpu, time, new ModelDeviceObserver(metrics, spec.Name));
             metrics.CircuitState.WithLabels(spec.Name, "gpu").Set(0);
-            batchCost = gpuCost!;
         }
 
-        var scheduler = new BatchScheduler(executor, new BatchSettings(batching), batchCost, time, new ModelBatchObserver(metrics, spec.Name));
+        var scheduler = new BatchScheduler(executor, batching, time, new ModelBatchObserver(metrics, spec.Name));
         metrics.ModelReady.WithLabels(spec.Name, version).Set(1);
         logger.LogInformation(
             "Loaded {Model} v{Version} from {Path}: {Devices}; {Mode} batching, target {Target} rows, max {Rows} rows",
@@ -51,24 +51,21 @@ internal sealed class ModelVersionBuilder(ServingOptions options, ServingMetrics
         return new ServedModelVersion(spec, version, modelPath, scheduler, pools, statuses) { Ready = true };
     }
 
-    private DevicePool? TryCreateGpuPool(ModelSpec spec, string modelPath, ReplicaFactory factory, out BatchCostModel? cost, out DeviceStatus? status)
+    private DevicePool? TryCreateGpuPool(ModelSpec spec, string modelPath, ReplicaFactory factory, GpuPoolOptions gpuOptions, out DeviceStatus? status)
     {
-        var gpuOptions = options.Devices.Gpu;
-        cost = null;
         status = null;
-        if (!(spec.Devices.Gpu?.Enabled ?? gpuOptions.Enabled))
+        if (!gpuOptions.Enabled)
         {
             return null;
         }
 
-        var perDevice = spec.Devices.Gpu?.ReplicasPerDevice ?? gpuOptions.ReplicasPerDevice;
         if (gpuAvailability.Failure is { } known)
         {
             status = new DeviceStatus("gpu", false, known);
             return null;
         }
 
-        cost = new BatchCostModel();
+        var cost = new BatchCostModel();
         try
         {
             var replicas = new List<SessionReplica>();
@@ -77,14 +74,14 @@ internal sealed class ModelVersionBuilder(ServingOptions options, ServingMetrics
                 Func<InferenceSession> open = gpuOptions.StandIn
                     ? () => CpuSessionFactory.Create(modelPath, 1)
                     : () => GpuSessionFactory.Create(modelPath, deviceId, gpuOptions);
-                replicas.AddRange(factory.Create("gpu", perDevice, open, cost));
+                replicas.AddRange(factory.Create("gpu", gpuOptions.ReplicasPerDevice, open, cost));
             }
 
             var detail = gpuOptions.StandIn
                 ? $"{replicas.Count} stand-in replicas (CPU sessions behind the GPU pool: Serving:Devices:Gpu:StandIn)"
                 : $"{replicas.Count} CUDA replicas on devices {string.Join(",", gpuOptions.DeviceIds)}";
             status = new DeviceStatus("gpu", true, detail);
-            return new DevicePool("gpu", replicas, time, logger, Record(spec));
+            return new DevicePool("gpu", replicas, cost, time, logger, Record(spec));
         }
         catch (OnnxRuntimeException ex)
         {
@@ -96,7 +93,6 @@ internal sealed class ModelVersionBuilder(ServingOptions options, ServingMetrics
                     reason);
             }
 
-            cost = null;
             status = new DeviceStatus("gpu", false, reason);
             return null;
         }

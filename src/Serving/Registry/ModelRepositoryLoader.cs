@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serving.Batching;
 using Serving.Execution;
 using Serving.Models;
 using Serving.Telemetry;
 
-namespace Serving.Hosting;
+namespace Serving.Registry;
 
 /// <summary>
 /// Loads every model of the repository at start: validates each config, opens its sessions, checks
@@ -13,8 +14,10 @@ namespace Serving.Hosting;
 /// start-up with a message naming the file.
 /// </summary>
 internal sealed class ModelRepositoryLoader(
-    ModelRepository repository,
-    IOptions<ServingOptions> options,
+    ModelRegistry registry,
+    IOptions<ModelRepositoryOptions> options,
+    IOptions<BatchingOptions> batching,
+    IOptions<DevicesOptions> devices,
     ServingMetrics metrics,
     GpuAvailability gpuAvailability,
     TimeProvider time,
@@ -40,12 +43,12 @@ internal sealed class ModelRepositoryLoader(
             throw;
         }
 
-        repository.Publish(models);
+        registry.Publish(models);
         _logger.LogInformation("Serving {Count} models from {Root}: {Models}", models.Count, root, string.Join(", ", models.Select(m => $"{m.Name} v{m.Default.Version}")));
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await repository.DisposeAsync().ConfigureAwait(false);
+    public async Task StopAsync(CancellationToken cancellationToken) => await registry.DisposeAsync().ConfigureAwait(false);
 
     private ServedModel LoadModel(string folder)
     {
@@ -64,7 +67,7 @@ internal sealed class ModelRepositoryLoader(
             throw new ModelConfigException(configPath, $"'defaultVersion' {defaultVersion} has no folder with a {ModelFolder.ModelFileName} (found: {string.Join(", ", versions)})");
         }
 
-        var builder = new ModelVersionBuilder(options.Value, metrics, gpuAvailability, time, _logger);
+        var builder = new ModelVersionBuilder(batching.Value, devices.Value, metrics, gpuAvailability, time, _logger);
         var served = versions.Select(v => builder.Build(spec, v, Path.Combine(folder, v, ModelFolder.ModelFileName))).ToList();
         return new ServedModel(spec.Name, served, defaultVersion);
     }

@@ -1,4 +1,4 @@
-namespace Serving.Batching;
+namespace Serving.Execution;
 
 /// <summary>
 /// Predicted compute time of a batch by its rows on one device: a line (fixed cost per batch plus
@@ -30,6 +30,18 @@ public sealed class BatchCostModel
     public BatchCostModel(double decay = 0.99)
     {
         _decay = decay;
+    }
+
+    /// <summary>Timed warm-up runs recorded (<see cref="Seed"/>); measured batches do not count.</summary>
+    public int WarmUpRuns
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (int)_sw;
+            }
+        }
     }
 
     /// <summary>Observations so far (weighted).</summary>

@@ -1,6 +1,6 @@
-using Serving.Batching;
+using Serving.Execution;
 
-namespace Serving.Tests.Batching;
+namespace Serving.Tests.Execution;
 
 public class BatchCostModelTests
 {

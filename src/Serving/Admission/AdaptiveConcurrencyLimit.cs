@@ -1,4 +1,4 @@
-namespace Serving.Api;
+namespace Serving.Admission;
 
 /// <summary>
 /// How many Rank calls the server takes at once: additive increase, multiplicative decrease, at
@@ -75,14 +75,24 @@ internal sealed class AdaptiveConcurrencyLimit
     /// <summary>Calls admitted and not yet released.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Admits a call (returns its start timestamp for <see cref="Release"/>), or returns null when the limit is reached.</summary>
-    public long? TryAcquire()
+    /// <summary>
+    /// Admits a call (returns its start timestamp for <see cref="Release"/>), or returns null when
+    /// the limit is reached, or, for a call allowed only <paramref name="shareOfLimit"/> of it (best
+    /// effort), when that share is.
+    /// </summary>
+    public long? TryAcquire(double shareOfLimit = 1)
     {
         var inFlight = Interlocked.Increment(ref _inFlight);
-        if (inFlight > Volatile.Read(ref _limit))
+        var limit = Volatile.Read(ref _limit);
+        var cap = shareOfLimit >= 1 ? limit : (int)(limit * shareOfLimit);
+        if (inFlight > cap)
         {
             Interlocked.Decrement(ref _inFlight);
-            Volatile.Write(ref _saturated, 1);
+            if (inFlight > limit)
+            {
+                Volatile.Write(ref _saturated, 1);
+            }
+
             return null;
         }
 
@@ -105,6 +115,9 @@ internal sealed class AdaptiveConcurrencyLimit
 
         return _time.GetTimestamp();
     }
+
+    /// <summary>Takes back a call admitted a moment ago that will not run (the server began draining meanwhile); no latency is counted.</summary>
+    public void Cancel() => Interlocked.Decrement(ref _inFlight);
 
     /// <summary>Ends an admitted call; its latency counts towards the window's mean.</summary>
     public void Release(long startTimestamp)

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Serving.Api;
+using Serving.Admission;
 
-namespace Serving.Tests.Api;
+namespace Serving.Tests.Admission;
 
 public class AdaptiveConcurrencyLimitTests
 {

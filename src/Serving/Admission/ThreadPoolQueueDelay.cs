@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Serving.Api;
+namespace Serving.Admission;
 
 /// <summary>
 /// How long work waits in the thread pool's queue right now: a thread of its own queues a canary

@@ -1,0 +1,55 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Serving.Admission;
+using Serving.Batching;
+using Serving.Contracts.Ranking.V1;
+using Serving.Features;
+using Serving.Telemetry;
+
+namespace Serving.Api;
+
+/// <summary>
+/// Passes every ranking API call (gRPC, and REST through transcoding) through the one
+/// <see cref="AdmissionGate"/>, with the priority the call asked for; a refused call ends at once
+/// with RESOURCE_EXHAUSTED (UNAVAILABLE while draining) and its reason. Health and reflection calls
+/// are not gated.
+/// </summary>
+internal sealed class AdmissionInterceptor(AdmissionGate gate, ServingMetrics metrics) : Interceptor
+{
+    private static readonly string RankingPrefix = $"/{RankingService.Descriptor.FullName}/";
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (!context.Method.StartsWith(RankingPrefix, StringComparison.Ordinal))
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+
+        var ticket = gate.TryEnter(PriorityOf(request));
+        if (!ticket.IsAdmitted)
+        {
+            metrics.IngressRejections.Inc();
+            throw RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
+        }
+
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Leave(ticket);
+        }
+    }
+
+    /// <summary>The priority a Rank call asked for (an unknown value is refused later, naming the field); normal for other calls.</summary>
+    private static Priority PriorityOf(object? request) => request switch
+    {
+        WireRankRequest wire => wire.Priority,
+        RankRequest parsed => parsed.Priority,
+        _ => Priority.Normal,
+    };
+}

@@ -1,0 +1,8 @@
+namespace Serving.Batching;
+
+/// <summary>What executing one batch cost, as reported back to every request in it.</summary>
+/// <param name="Device">Where it ran (<c>cpu</c>, <c>gpu</c>).</param>
+/// <param name="BatchRows">Rows in the batch.</param>
+/// <param name="QueueWait">Time waited: for a replica on the device (the executor), then also in the batcher (each request's own).</param>
+/// <param name="Compute">Time the session took.</param>
+public readonly record struct BatchExecution(string Device, int BatchRows, TimeSpan QueueWait, TimeSpan Compute);
