@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
+using Serving.Features.Wire;
 using Serving.Models;
 
 namespace Serving.Benchmarks;

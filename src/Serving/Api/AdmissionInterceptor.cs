@@ -4,6 +4,7 @@ using Serving.Admission;
 using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
+using Serving.Features.Wire;
 using Serving.Telemetry;
 
 namespace Serving.Api;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
+using Serving.Features.Wire;
 using Serving.Models;
 using Serving.Registry;
 using Serving.Telemetry;

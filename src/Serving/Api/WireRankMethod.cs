@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
+using Serving.Features.Wire;
 
 namespace Serving.Api;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 using Serving.Contracts.Ranking.V1;
+using Serving.Features.Wire;
 using Serving.Models;
 using FeatureKind = Serving.Models.FeatureKind;
 
@@ -15,13 +16,6 @@ namespace Serving.Features;
 /// </summary>
 public static class FeatureAssembler
 {
-    // Field numbers of Features, SparseColumn and DenseColumn in ranking.proto.
-    private const int SparseColumnsField = 1;
-    private const int DenseColumnsField = 2;
-    private const int NameField = 1;
-    private const int ValuesField = 2;
-    private const int IdsField = 3;
-
     /// <summary>Validates <paramref name="request"/> against <paramref name="spec"/> and assembles its rows.</summary>
     public static FeatureRows Assemble(ModelSpec spec, WireRankRequest request, int maxCandidates)
     {
@@ -77,42 +71,32 @@ public static class FeatureAssembler
     /// <summary>Walks one <c>Features</c> message (in all its parts), writing each column as it comes.</summary>
     private static void WriteColumns(WireRankRequest request, IReadOnlyList<Range> parts, Section section, int expected, ref Target target)
     {
-        var sparse = 0;
-        var dense = 0;
-        foreach (var part in parts)
+        var columns = new WireColumns(request, parts);
+        while (true)
         {
-            var reader = new ProtoWireReader(request.Bytes(part));
             try
             {
-                while (reader.TryReadTag(out var field, out var wireType))
+                if (!columns.MoveNext())
                 {
-                    if (field == SparseColumnsField && wireType == ProtoWireReader.LengthDelimited)
-                    {
-                        WriteColumn(reader.ReadLengthDelimited(), new ColumnAt(section.Sparse, sparse++, expected), dense: false, ref target);
-                    }
-                    else if (field == DenseColumnsField && wireType == ProtoWireReader.LengthDelimited)
-                    {
-                        WriteColumn(reader.ReadLengthDelimited(), new ColumnAt(section.Dense, dense++, expected), dense: true, ref target);
-                    }
-                    else
-                    {
-                        reader.Skip(wireType);
-                    }
+                    return;
                 }
             }
             catch (InvalidDataException ex)
             {
                 throw new InvalidRequestException(section.Name, $"is not a valid serialized Features message ({ex.Message})");
             }
+
+            var column = columns.Current;
+            WriteColumn(column, new ColumnAt(column.IsDense ? section.Dense : section.Sparse, column.Index, expected), ref target);
         }
     }
 
     /// <summary>Writes one column; malformed bytes inside it are an error naming the column.</summary>
-    private static void WriteColumn(ReadOnlySpan<byte> column, ColumnAt at, bool dense, ref Target target)
+    private static void WriteColumn(WireColumn column, ColumnAt at, ref Target target)
     {
         try
         {
-            if (dense)
+            if (column.IsDense)
             {
                 WriteDense(column, at, ref target);
             }
@@ -127,9 +111,9 @@ public static class FeatureAssembler
         }
     }
 
-    private static void WriteSparse(ReadOnlySpan<byte> column, ColumnAt at, ref Target target)
+    private static void WriteSparse(WireColumn column, ColumnAt at, ref Target target)
     {
-        var scan = Scan(column, isDense: false);
+        var scan = column.Scan();
         var feature = target.Resolve(scan.Name, at, FeatureKind.Sparse);
         if ((scan.Values > 0) == (scan.Ids > 0))
         {
@@ -146,43 +130,32 @@ public static class FeatureAssembler
         var stride = target.Output.Inputs[feature.InputIndex].Columns;
         var broadcast = at.Expected == 1 && target.Output.Rows > 1;
         var seed = target.Spec.HashSeed;
-        var ascii = Ascii.IsValid(column); // then every value is valid UTF-8; one vectorized pass instead of one check per value
         var r = 0;
-        var reader = new ProtoWireReader(column);
-        while (reader.TryReadTag(out var field, out var wireType))
+        if (scan.Ids > 0)
         {
-            if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
+            foreach (var id in column.Ids)
             {
-                var utf8 = reader.ReadLengthDelimited();
-                if (!ascii && !Utf8.IsValid(utf8))
-                {
-                    throw new InvalidRequestException($"{at.Field(feature.Name)}.values[{r}]", "is not valid UTF-8");
-                }
+                Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(id, feature.Buckets));
+            }
 
-                Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(utf8, seed, feature.Buckets, feature.DefaultBucket));
-            }
-            else if (field == IdsField && wireType == ProtoWireReader.LengthDelimited)
+            return;
+        }
+
+        var ascii = Ascii.IsValid(column.Bytes); // then every value is valid UTF-8; one vectorized pass instead of one check per value
+        foreach (var utf8 in column.Strings)
+        {
+            if (!ascii && !Utf8.IsValid(utf8))
             {
-                var packed = new ProtoWireReader(reader.ReadLengthDelimited());
-                while (!packed.End)
-                {
-                    Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(packed.ReadVarint(), feature.Buckets));
-                }
+                throw new InvalidRequestException($"{at.Field(feature.Name)}.values[{r}]", "is not valid UTF-8");
             }
-            else if (field == IdsField && wireType == ProtoWireReader.Varint)
-            {
-                Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(reader.ReadVarint(), feature.Buckets));
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
+
+            Write(output, stride, feature.Column, r++, broadcast, FeatureHasher.Bucket(utf8, seed, feature.Buckets, feature.DefaultBucket));
         }
     }
 
-    private static void WriteDense(ReadOnlySpan<byte> column, ColumnAt at, ref Target target)
+    private static void WriteDense(WireColumn column, ColumnAt at, ref Target target)
     {
-        var scan = Scan(column, isDense: true);
+        var scan = column.Scan();
         var feature = target.Resolve(scan.Name, at, FeatureKind.Dense);
         if (scan.Values != at.Expected)
         {
@@ -193,27 +166,10 @@ public static class FeatureAssembler
         var stride = target.Output.Inputs[feature.InputIndex].Columns;
         var broadcast = at.Expected == 1 && target.Output.Rows > 1;
         var r = 0;
-        var reader = new ProtoWireReader(column);
-        while (reader.TryReadTag(out var field, out var wireType))
+        foreach (var value in column.Floats)
         {
-            if (field == ValuesField && wireType == ProtoWireReader.LengthDelimited)
-            {
-                var packed = new ProtoWireReader(reader.ReadLengthDelimited());
-                while (!packed.End)
-                {
-                    Write(output, stride, feature.Column, r, broadcast, Encode(feature, packed.ReadFloat(), at, r));
-                    r++;
-                }
-            }
-            else if (field == ValuesField && wireType == ProtoWireReader.Fixed32)
-            {
-                Write(output, stride, feature.Column, r, broadcast, Encode(feature, reader.ReadFloat(), at, r));
-                r++;
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
+            Write(output, stride, feature.Column, r, broadcast, Encode(feature, value, at, r));
+            r++;
         }
     }
 
@@ -233,42 +189,6 @@ public static class FeatureAssembler
         {
             output[(r * stride) + column] = value;
         }
-    }
-
-    /// <summary>First pass over a column: its name and how many values and ids it holds (fields may come in any order).</summary>
-    private static ColumnScan Scan(ReadOnlySpan<byte> column, bool isDense)
-    {
-        var scan = default(ColumnScan);
-        var reader = new ProtoWireReader(column);
-        while (reader.TryReadTag(out var field, out var wireType))
-        {
-            switch ((field, wireType))
-            {
-                case (NameField, ProtoWireReader.LengthDelimited):
-                    scan.Name = reader.ReadLengthDelimited();
-                    break;
-                case (ValuesField, ProtoWireReader.LengthDelimited):
-                    var values = reader.ReadLengthDelimited();
-                    scan.Values += isDense ? ProtoWireReader.CountPackedFloats(values) : 1;
-                    break;
-                case (ValuesField, ProtoWireReader.Fixed32) when isDense:
-                    reader.ReadFloat();
-                    scan.Values++;
-                    break;
-                case (IdsField, ProtoWireReader.LengthDelimited) when !isDense:
-                    scan.Ids += ProtoWireReader.CountPackedVarints(reader.ReadLengthDelimited());
-                    break;
-                case (IdsField, ProtoWireReader.Varint) when !isDense:
-                    reader.ReadVarint();
-                    scan.Ids++;
-                    break;
-                default:
-                    reader.Skip(wireType);
-                    break;
-            }
-        }
-
-        return scan;
     }
 
     private static void WriteDefault(FeatureSpec feature, FeatureRows output)
@@ -297,13 +217,6 @@ public static class FeatureAssembler
     {
         public static readonly Section Context = new("context", "context.sparse", "context.dense");
         public static readonly Section Candidates = new("candidates", "candidates.sparse", "candidates.dense");
-    }
-
-    private ref struct ColumnScan
-    {
-        public ReadOnlySpan<byte> Name;
-        public int Values;
-        public int Ids;
     }
 
     /// <summary>Where a column sits in the request (for error messages) and how many values it must carry.</summary>

@@ -1,5 +1,6 @@
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
+using Serving.Features.Wire;
 using RequestFeatures = Serving.Contracts.Ranking.V1.Features;
 
 namespace Serving.Tests.Features;

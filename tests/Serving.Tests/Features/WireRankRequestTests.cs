@@ -2,6 +2,7 @@ using System.Buffers;
 using Google.Protobuf;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
+using Serving.Features.Wire;
 using RequestFeatures = Serving.Contracts.Ranking.V1.Features;
 
 namespace Serving.Tests.Features;
@@ -186,6 +187,15 @@ public class WireRankRequestTests
     {
         output.WriteTag(field, WireFormat.WireType.LengthDelimited);
         output.WriteString(value);
+    }
+
+    [Fact]
+    public void Sparse_and_dense_columns_share_the_name_and_values_field_numbers_the_column_walker_reads()
+    {
+        // WireColumn.Scan reads both column messages with one switch: a proto change that moved
+        // either field in one message only would silently misread the other.
+        Assert.Equal(SparseColumn.NameFieldNumber, DenseColumn.NameFieldNumber);
+        Assert.Equal(SparseColumn.ValuesFieldNumber, DenseColumn.ValuesFieldNumber);
     }
 
     private static void WriteCandidateCount(CodedOutputStream output, int count)

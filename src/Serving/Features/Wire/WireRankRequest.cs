@@ -4,7 +4,7 @@ using System.Text.Unicode;
 using Google.Protobuf;
 using Serving.Contracts.Ranking.V1;
 
-namespace Serving.Features;
+namespace Serving.Features.Wire;
 
 /// <summary>
 /// A <see cref="RankRequest"/> as it arrived on the wire: the serialized bytes in a pooled buffer,
@@ -15,15 +15,6 @@ namespace Serving.Features;
 /// </summary>
 public sealed class WireRankRequest : IDisposable
 {
-    private const int ModelField = 1;
-    private const int VersionField = 2;
-    private const int RequestIdField = 3;
-    private const int ContextField = 4;
-    private const int CandidatesField = 5;
-    private const int CandidateCountField = 6;
-    private const int BudgetMsField = 7;
-    private const int PriorityField = 8;
-
     private readonly int _length;
     private readonly List<Range> _context = [];
     private readonly List<Range> _candidates = [];
@@ -105,28 +96,28 @@ public sealed class WireRankRequest : IDisposable
         {
             switch ((field, wireType))
             {
-                case (ModelField, ProtoWireReader.LengthDelimited):
+                case (RankRequest.ModelFieldNumber, ProtoWireReader.LengthDelimited):
                     Model = Utf8String(reader.ReadLengthDelimited(), "model");
                     break;
-                case (VersionField, ProtoWireReader.LengthDelimited):
+                case (RankRequest.VersionFieldNumber, ProtoWireReader.LengthDelimited):
                     Version = Utf8String(reader.ReadLengthDelimited(), "version");
                     break;
-                case (RequestIdField, ProtoWireReader.LengthDelimited):
+                case (RankRequest.RequestIdFieldNumber, ProtoWireReader.LengthDelimited):
                     RequestId = Utf8String(reader.ReadLengthDelimited(), "request_id");
                     break;
-                case (ContextField, ProtoWireReader.LengthDelimited):
+                case (RankRequest.ContextFieldNumber, ProtoWireReader.LengthDelimited):
                     _context.Add(reader.ReadLengthDelimitedRange());
                     break;
-                case (CandidatesField, ProtoWireReader.LengthDelimited):
+                case (RankRequest.CandidatesFieldNumber, ProtoWireReader.LengthDelimited):
                     _candidates.Add(reader.ReadLengthDelimitedRange());
                     break;
-                case (CandidateCountField, ProtoWireReader.Varint):
+                case (RankRequest.CandidateCountFieldNumber, ProtoWireReader.Varint):
                     CandidateCount = unchecked((int)reader.ReadVarint());
                     break;
-                case (BudgetMsField, ProtoWireReader.Varint):
+                case (RankRequest.BudgetMsFieldNumber, ProtoWireReader.Varint):
                     BudgetMs = unchecked((uint)reader.ReadVarint());
                     break;
-                case (PriorityField, ProtoWireReader.Varint):
+                case (RankRequest.PriorityFieldNumber, ProtoWireReader.Varint):
                     Priority = (Priority)unchecked((int)reader.ReadVarint());
                     break;
                 default:

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
-namespace Serving.Features;
+namespace Serving.Features.Wire;
 
 /// <summary>
 /// Reads the protobuf wire format from a span: tags, varints, fixed32 and length-delimited
