@@ -1,15 +1,5 @@
 namespace Serving.Allocation;
 
-/// <summary>Where the allocator reads latency histograms.</summary>
-public enum LatencySourceKind
-{
-    /// <summary>This process's own histograms (windowed deltas): no other service needed.</summary>
-    InProcess,
-
-    /// <summary>A Prometheus server's HTTP API: the whole fleet's histograms.</summary>
-    Prometheus,
-}
-
 /// <summary>
 /// The allocator controller (<c>Serving:Allocator</c>): how often it runs, where it measures, the
 /// latency target, the bounds, steps, hysteresis and cooldowns of every knob, and per-model pins.
@@ -175,38 +165,4 @@ public sealed class AllocatorOptions
 
         return null;
     }
-}
-
-/// <summary>The Prometheus latency source (<c>Serving:Allocator:Prometheus</c>).</summary>
-public sealed class PrometheusSourceOptions
-{
-    /// <summary>Base URL of the Prometheus server, e.g. <c>http://prometheus-operated.monitoring.svc:9090</c>.</summary>
-    public Uri? Url { get; set; }
-
-    /// <summary>The range of <c>rate(...[window])</c>: at least twice the scrape interval.</summary>
-    public TimeSpan QueryWindow { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Extra label matchers selecting this release's series, e.g. <c>namespace="ads",app_kubernetes_io_instance="serving"</c>.</summary>
-    public string Selector { get; set; } = "";
-
-    /// <summary>Longest a query may take; a slower answer skips the control step.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
-}
-
-/// <summary>Per-model allocator settings (<c>Serving:Allocator:Models:&lt;name&gt;</c>): a pinned knob is set once and never changed.</summary>
-public sealed class ModelAllocatorOptions
-{
-    internal static ModelAllocatorOptions Default { get; } = new();
-
-    /// <summary>False: the controller leaves this model's settings alone (it still measures and publishes signals).</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Pinned target batch rows.</summary>
-    public int? TargetBatchRows { get; set; }
-
-    /// <summary>Pinned max queue delay.</summary>
-    public TimeSpan? MaxQueueDelay { get; set; }
-
-    /// <summary>Pinned active replicas, by device (<c>cpu</c>, <c>gpu</c>).</summary>
-    public Dictionary<string, int> Replicas { get; set; } = new(StringComparer.Ordinal);
 }
