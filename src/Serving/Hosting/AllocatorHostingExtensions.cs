@@ -52,14 +52,6 @@ public static class AllocatorServiceCollectionExtensions
         services.AddHostedService<AllocatorService>();
         return services;
     }
-
-    private sealed class AllocatorOptionsValidator : IValidateOptions<AllocatorOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, AllocatorOptions options) =>
-            options.Validate() is { } problem
-                ? ValidateOptionsResult.Fail($"{AllocatorOptions.SectionName}: {problem}")
-                : ValidateOptionsResult.Success;
-    }
 }
 
 /// <summary>Maps <c>GET /v1/allocator</c>: <c>endpoints.MapAllocator()</c> (called by <c>MapServing</c>).</summary>

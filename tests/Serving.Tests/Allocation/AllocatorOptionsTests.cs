@@ -41,7 +41,7 @@ public class AllocatorOptionsTests
     }
 
     [Fact]
-    public void The_defaults_are_valid() => Assert.Null(new AllocatorOptions().Validate());
+    public void The_defaults_are_valid() => Assert.True(new AllocatorOptionsValidator().Validate(Options.DefaultName, new AllocatorOptions()).Succeeded);
 
     [Theory]
     [InlineData("Interval", "00:00:00", "Interval")]
@@ -50,16 +50,40 @@ public class AllocatorOptionsTests
     [InlineData("ReplicaRemoveUtilization", "0.9", "ReplicaRemoveUtilization")]
     [InlineData("LatencySource", "Prometheus", "Prometheus:Url")]
     [InlineData("Models:m:TargetBatchRows", "0", "Models:m:TargetBatchRows")]
+    [InlineData("MinBatchRows", "0", "MinBatchRows")]
+    [InlineData("Hysteresis", "1", "Hysteresis")]
+    [InlineData("MinQueueDelay", "-00:00:01", "MinQueueDelay")]
+    [InlineData("MaxQueueDelay", "-00:00:01", "MaxQueueDelay")]
+    [InlineData("DecreaseFactor", "1", "DecreaseFactor")]
+    [InlineData("ReplicaIdleHold", "-00:00:01", "ReplicaIdleHold")]
+    [InlineData("MaxReplicas", "0", "MaxReplicas")]
+    [InlineData("DecisionLogSize", "0", "DecisionLogSize")]
+    [InlineData("Prometheus:Timeout", "00:00:00", "Prometheus:Timeout")]
+    [InlineData("Models:m:MaxQueueDelay", "-00:00:01", "Models:m:MaxQueueDelay")]
+    [InlineData("Models:m:Replicas:cpu", "0", "Models:m:Replicas:cpu")]
     public void An_invalid_setting_stops_start_up_with_its_name(string key, string value, string named)
     {
-        var services = new ServiceCollection();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Serving:Allocator:" + key] = value }).Build();
-        services.AddAllocator(configuration);
-        using var provider = services.BuildServiceProvider();
-
-        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AllocatorOptions>>().Value);
+        var ex = StartUpFailure(new() { ["Serving:Allocator:" + key] = value });
 
         Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Serving:Allocator:" + named, Assert.Single(ex.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_up_reports_every_invalid_setting_at_once()
+    {
+        var ex = StartUpFailure(new()
+        {
+            ["Serving:Allocator:Interval"] = "00:00:00",
+            ["Serving:Allocator:ReplicaRemoveUtilization"] = "0.9",
+        });
+
+        Assert.Collection(
+            ex.Failures,
+            failure => Assert.Contains("Serving:Allocator:Interval must be > 0", failure, StringComparison.Ordinal),
+            failure => Assert.Contains("Serving:Allocator:ReplicaRemoveUtilization must be < ReplicaAddUtilization", failure, StringComparison.Ordinal));
+        Assert.Contains("Serving:Allocator:Interval", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Serving:Allocator:ReplicaRemoveUtilization", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,6 +102,12 @@ public class AllocatorOptionsTests
         services.AddLogging();
         services.AddAllocator(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         return services.BuildServiceProvider();
+    }
+
+    private static OptionsValidationException StartUpFailure(Dictionary<string, string?> settings)
+    {
+        using var provider = Provider(settings);
+        return Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AllocatorOptions>>().Value);
     }
 
     private static AllocatorOptions Bind(Dictionary<string, string?> settings)

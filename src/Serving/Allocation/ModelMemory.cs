@@ -1,0 +1,12 @@
+namespace Serving.Allocation;
+
+/// <summary>What the policy remembers about one model between steps.</summary>
+internal sealed class ModelMemory
+{
+    public KnobMemory Rows { get; } = new();
+    public KnobMemory Delay { get; } = new();
+    public ReplicaMemory Replicas { get; } = new();
+
+    /// <summary>Smoothed rows per second one pod answers at the target utilisation.</summary>
+    public double? PodCapacityRows { get; set; }
+}
