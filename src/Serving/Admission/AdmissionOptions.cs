@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Serving.Models;
 using Microsoft.Extensions.Options;
 
 namespace Serving.Admission;
@@ -14,11 +15,11 @@ public sealed class AdmissionOptions : IValidatableObject
     /// <see cref="MinInFlightRequests"/> while admitted calls take longer than
     /// <see cref="IngressLatencyTarget"/>. 0 turns the limit off.
     /// </summary>
-    [Range(0, int.MaxValue)]
+    [SettingRange(SectionName, 0, int.MaxValue)]
     public int MaxInFlightRequests { get; set; } = 64;
 
     /// <summary>The limit never adapts below this. At or above <see cref="MaxInFlightRequests"/>: a fixed limit.</summary>
-    [Range(1, int.MaxValue)]
+    [SettingRange(SectionName, 1, int.MaxValue)]
     public int MinInFlightRequests { get; set; } = 4;
 
     /// <summary>
@@ -32,14 +33,14 @@ public sealed class AdmissionOptions : IValidatableObject
     /// Mean wait of work in the thread pool's queue (where a new call waits before the gate sees
     /// it) above which the limit shrinks.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.000001", "00:01:00")]
+    [SettingRange(SectionName, "00:00:00.000001", "00:01:00")]
     public TimeSpan IngressQueueDelayTarget { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>
     /// Best-effort calls are admitted only while fewer than this share of the limit is in flight,
     /// so under load they are refused (reason <c>best_effort_shed</c>) before any normal call is.
     /// </summary>
-    [Range(0.0, 1.0)]
+    [SettingRange(SectionName, 0.0, 1.0)]
     public double BestEffortInFlightShare { get; set; } = 0.5;
 
     [ValidateObjectMembers]
@@ -49,7 +50,7 @@ public sealed class AdmissionOptions : IValidatableObject
     {
         if (IngressLatencyTarget is { } target && target <= TimeSpan.Zero)
         {
-            yield return new ValidationResult($"IngressLatencyTarget must be > 0, got {target}", [nameof(IngressLatencyTarget)]);
+            yield return new ValidationResult($"{SectionName}:IngressLatencyTarget must be > 0, got {target}", [nameof(IngressLatencyTarget)]);
         }
     }
 }

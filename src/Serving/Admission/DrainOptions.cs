@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Serving.Models;
 
 namespace Serving.Admission;
 
@@ -6,6 +7,6 @@ namespace Serving.Admission;
 public sealed class DrainOptions
 {
     /// <summary>Longest the server waits, after SIGTERM, for in-flight requests before it stops.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [SettingRange(AdmissionOptions.SectionName, "00:00:00", "01:00:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 }

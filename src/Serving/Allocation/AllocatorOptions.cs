@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Serving.Models;
 
 namespace Serving.Allocation;
 
@@ -17,7 +18,7 @@ public sealed class AllocatorOptions : IValidatableObject
     public bool Enabled { get; set; } = true;
 
     /// <summary>Time between two control steps.</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
+    [SettingRange(SectionName, "00:00:00", SettingRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(2);
 
     public LatencySourceKind LatencySource { get; set; } = LatencySourceKind.InProcess;
@@ -26,34 +27,34 @@ public sealed class AllocatorOptions : IValidatableObject
     public PrometheusSourceOptions Prometheus { get; set; } = new();
 
     /// <summary>The p99 the controller aims at, as a fraction of the model's SLO.</summary>
-    [AllocatorRange(0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
     public double TargetFraction { get; set; } = 0.8;
 
     /// <summary>Dead band below the target: settings grow only while p99 &lt; target × (1 − hysteresis).</summary>
-    [AllocatorRange(0.0, 1.0, MaximumIsExclusive = true, ErrorMessage = "{0} must be in [0, 1)")]
+    [SettingRange(SectionName, 0.0, 1.0, MaximumIsExclusive = true, ErrorMessage = "{0} must be in [0, 1)")]
     public double Hysteresis { get; set; } = 0.25;
 
     /// <summary>Requests a window needs before its p99 is acted on.</summary>
-    [AllocatorRange(1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
+    [SettingRange(SectionName, 1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
     public int MinSamples { get; set; } = 20;
 
     /// <summary>Share of requests refused or past their deadline above which the SLO counts as violated whatever the p99 of the answered ones.</summary>
-    [AllocatorRange(0.0, 1.0, ErrorMessage = "{0} must be in [0, 1]")]
+    [SettingRange(SectionName, 0.0, 1.0, ErrorMessage = "{0} must be in [0, 1]")]
     public double MaxMissRatio { get; set; } = 0.01;
 
     /// <summary>Smallest target batch rows the controller sets.</summary>
-    [AllocatorRange(1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
+    [SettingRange(SectionName, 1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
     public int MinBatchRows { get; set; } = 8;
 
     /// <summary>Largest target batch rows the controller sets; null: the model's MaxBatchRows. At least <see cref="MinBatchRows"/>.</summary>
     public int? MaxBatchRows { get; set; }
 
     /// <summary>Rows added per increase of the target batch rows.</summary>
-    [AllocatorRange(1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
+    [SettingRange(SectionName, 1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
     public int BatchRowsStep { get; set; } = 32;
 
     /// <summary>Smallest max queue delay the controller sets.</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
+    [SettingRange(SectionName, "00:00:00", SettingRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
     public TimeSpan MinQueueDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>
@@ -64,70 +65,70 @@ public sealed class AllocatorOptions : IValidatableObject
     public TimeSpan? MaxQueueDelay { get; set; }
 
     /// <summary>Added per increase of the max queue delay.</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
+    [SettingRange(SectionName, "00:00:00", SettingRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
     public TimeSpan QueueDelayStep { get; set; } = TimeSpan.FromMilliseconds(0.25);
 
     /// <summary>Multiplier on a knob when p99 is above the target but within the SLO.</summary>
-    [AllocatorRange(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1)")]
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1)")]
     public double DecreaseFactor { get; set; } = 0.8;
 
     /// <summary>Multiplier on a knob when p99 is above the SLO (or too many requests missed).</summary>
-    [AllocatorRange(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1)")]
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1)")]
     public double ViolationDecreaseFactor { get; set; } = 0.5;
 
     /// <summary>Least time between an increase and the previous change of the same knob (never shorter than the measurement window).</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
+    [SettingRange(SectionName, "00:00:00", SettingRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
     public TimeSpan IncreaseCooldown { get; set; } = TimeSpan.FromSeconds(4);
 
     /// <summary>How long the setting at which p99 went over the target stays a ceiling (while the load stays within <see cref="LoadChangeTolerance"/>).</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
+    [SettingRange(SectionName, "00:00:00", SettingRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
     public TimeSpan CeilingMemory { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Relative change of the row rate that makes a remembered ceiling stale.</summary>
-    [AllocatorRange(0.0, double.MaxValue, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
+    [SettingRange(SectionName, 0.0, double.MaxValue, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
     public double LoadChangeTolerance { get; set; } = 0.25;
 
     /// <summary>Busy share of the active replicas above which the model counts as overloaded (queueing, not batch size, drives p99).</summary>
-    [AllocatorRange(0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
     public double HighUtilization { get; set; } = 0.85;
 
     /// <summary>Least relative capacity gain (cost model) for which a larger batch is worth it under overload.</summary>
-    [AllocatorRange(0.0, double.MaxValue, ErrorMessage = "{0} must be >= 0")]
+    [SettingRange(SectionName, 0.0, double.MaxValue, ErrorMessage = "{0} must be >= 0")]
     public double MinCapacityGain { get; set; } = 0.05;
 
     /// <summary>Fewest active session replicas per device.</summary>
-    [AllocatorRange(1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
+    [SettingRange(SectionName, 1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
     public int MinReplicas { get; set; } = 1;
 
     /// <summary>Most active session replicas per device; null: every loaded replica. At least <see cref="MinReplicas"/>.</summary>
     public int? MaxReplicas { get; set; }
 
     /// <summary>Busy share of the active replicas at which one more is activated.</summary>
-    [AllocatorRange(0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
     public double ReplicaAddUtilization { get; set; } = 0.75;
 
     /// <summary>A replica is deactivated when the others would be busy at most this share of the time. Below <see cref="ReplicaAddUtilization"/>.</summary>
-    [AllocatorRange(0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
     public double ReplicaRemoveUtilization { get; set; } = 0.35;
 
     /// <summary>Least time between two replica changes of a model.</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
+    [SettingRange(SectionName, "00:00:00", SettingRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
     public TimeSpan ReplicaCooldown { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the model must stay idle (below the remove utilisation) before a replica is deactivated.</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
+    [SettingRange(SectionName, "00:00:00", SettingRangeAttribute.NoLimit, ErrorMessage = "{0} must be >= 0")]
     public TimeSpan ReplicaIdleHold { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Busy share of every replica of a pod at which the fleet signal counts one pod as fully used.</summary>
-    [AllocatorRange(0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
     public double TargetUtilization { get; set; } = 0.7;
 
     /// <summary>Pods serving the model, used to turn this pod's load into the fleet's when the source is in-process.</summary>
-    [AllocatorRange(1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
+    [SettingRange(SectionName, 1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
     public int FleetPods { get; set; } = 1;
 
     /// <summary>Decisions kept per model for <c>GET /v1/allocator</c>.</summary>
-    [AllocatorRange(1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
+    [SettingRange(SectionName, 1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
     public int DecisionLogSize { get; set; } = 50;
 
     /// <summary>Per model (by name): pins and opt-out.</summary>

@@ -1,3 +1,5 @@
+using Serving.Models;
+
 namespace Serving.Allocation;
 
 /// <summary>The Prometheus latency source (<c>Serving:Allocator:Prometheus</c>).</summary>
@@ -7,13 +9,13 @@ public sealed class PrometheusSourceOptions
     public Uri? Url { get; set; }
 
     /// <summary>The range of <c>rate(...[window])</c>: at least twice the scrape interval.</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
+    [SettingRange(AllocatorOptions.SectionName, "00:00:00", SettingRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
     public TimeSpan QueryWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Extra label matchers selecting this release's series, e.g. <c>namespace="ads",app_kubernetes_io_instance="serving"</c>.</summary>
     public string Selector { get; set; } = "";
 
     /// <summary>Longest a query may take; a slower answer skips the control step.</summary>
-    [AllocatorRange("00:00:00", AllocatorRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
+    [SettingRange(AllocatorOptions.SectionName, "00:00:00", SettingRangeAttribute.NoLimit, MinimumIsExclusive = true, ErrorMessage = "{0} must be > 0")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Serving.Models;
 using Microsoft.Extensions.Options;
 
 namespace Serving.Api;
@@ -9,11 +10,11 @@ public sealed class ApiOptions
     public const string SectionName = "Serving";
 
     /// <summary>Largest <c>candidate_count</c> accepted in one request.</summary>
-    [Range(1, 1_048_576)]
+    [SettingRange(SectionName, 1, 1_048_576)]
     public int MaxCandidatesPerRequest { get; set; } = 4096;
 
     /// <summary>Largest request message accepted, in bytes (gRPC message and REST body).</summary>
-    [Range(1024, int.MaxValue)]
+    [SettingRange(SectionName, 1024, int.MaxValue)]
     public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
 }
 

@@ -15,27 +15,27 @@ public sealed class BatchingOptions : IValidatableObject
     public BatchingMode Mode { get; set; } = BatchingMode.Adaptive;
 
     /// <summary>Rows at which a batch leaves at once; longer requests are split into slices of this size.</summary>
-    [Range(1, 1_048_576)]
+    [SettingRange(SectionName, 1, 1_048_576)]
     public int TargetBatchRows { get; set; } = 256;
 
     /// <summary>Most rows in one batch (the session buffers' size).</summary>
-    [Range(1, 1_048_576)]
+    [SettingRange(SectionName, 1, 1_048_576)]
     public int MaxBatchRows { get; set; } = 1024;
 
     /// <summary>Longest a row waits for more rows before its batch leaves.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    [SettingRange(SectionName, "00:00:00", "00:01:00")]
     public TimeSpan MaxQueueDelay { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Most rows waiting per model version; beyond it requests are rejected.</summary>
-    [Range(1, int.MaxValue)]
+    [SettingRange(SectionName, 1, int.MaxValue)]
     public int MaxQueuedRows { get; set; } = 16_384;
 
     /// <summary>Best-effort requests are admitted only while the queue is below this fraction of <see cref="MaxQueuedRows"/>.</summary>
-    [Range(0.0, 1.0)]
+    [SettingRange(SectionName, 0.0, 1.0)]
     public double BestEffortMaxQueueFraction { get; set; } = 0.5;
 
     /// <summary>Time kept in hand for the response when judging whether a deadline can still be met.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    [SettingRange(SectionName, "00:00:00", "00:00:10")]
     public TimeSpan DeadlineSafetyMargin { get; set; } = TimeSpan.FromMilliseconds(0.5);
 
     /// <summary>Rows per slice when a request is split: the target, except in mode none where a request stays whole up to the batch cap.</summary>
@@ -45,12 +45,12 @@ public sealed class BatchingOptions : IValidatableObject
     {
         if (TargetBatchRows > MaxBatchRows)
         {
-            yield return new ValidationResult($"TargetBatchRows ({TargetBatchRows}) must be <= MaxBatchRows ({MaxBatchRows})", [nameof(TargetBatchRows)]);
+            yield return new ValidationResult($"{SectionName}:TargetBatchRows ({TargetBatchRows}) must be <= {SectionName}:MaxBatchRows ({MaxBatchRows})", [nameof(TargetBatchRows)]);
         }
 
         if (MaxQueuedRows < MaxBatchRows)
         {
-            yield return new ValidationResult($"MaxQueuedRows ({MaxQueuedRows}) must be >= MaxBatchRows ({MaxBatchRows})", [nameof(MaxQueuedRows)]);
+            yield return new ValidationResult($"{SectionName}:MaxQueuedRows ({MaxQueuedRows}) must be >= {SectionName}:MaxBatchRows ({MaxBatchRows})", [nameof(MaxQueuedRows)]);
         }
     }
 
@@ -73,7 +73,7 @@ public sealed class BatchingOptions : IValidatableObject
         merged.MaxQueuedRows = model.MaxQueuedRows ?? MaxQueuedRows;
         var result = new BatchingOptionsValidator().Validate(null, merged);
         return result.Failed
-            ? throw new ModelConfigException(configPath, $"'batching' (over Serving:Batching): {string.Join("; ", result.Failures)}")
+            ? throw new ModelConfigException(configPath, $"'batching', merged over the server's settings: {string.Join("; ", result.Failures)}")
             : merged;
     }
 

@@ -31,7 +31,7 @@ public sealed class DevicesOptions
         var merged = new DevicesOptions { Cpu = cpu, Gpu = gpu };
         var result = new DevicesOptionsValidator().Validate(null, merged);
         return result.Failed
-            ? throw new ModelConfigException(configPath, $"'devices' (over Serving:Devices): {string.Join("; ", result.Failures)}")
+            ? throw new ModelConfigException(configPath, $"'devices', merged over the server's settings: {string.Join("; ", result.Failures)}")
             : merged;
     }
 }
@@ -44,11 +44,11 @@ public sealed partial class DevicesOptionsValidator : IValidateOptions<DevicesOp
 public sealed class CpuPoolOptions
 {
     /// <summary>Session replicas per model version; each runs one batch at a time.</summary>
-    [Range(1, 256)]
+    [SettingRange(DevicesOptions.SectionName, 1, 256)]
     public int Replicas { get; set; } = 2;
 
     /// <summary>ONNX Runtime intra-op threads per session.</summary>
-    [Range(1, 256)]
+    [SettingRange(DevicesOptions.SectionName, 1, 256)]
     public int IntraOpThreads { get; set; } = 1;
 
     internal CpuPoolOptions Clone() => (CpuPoolOptions)MemberwiseClone();
@@ -65,7 +65,7 @@ public sealed class GpuPoolOptions
     public int[] DeviceIds { get; set; } = [0];
 
     /// <summary>Session replicas per GPU and model version.</summary>
-    [Range(1, 256)]
+    [SettingRange(DevicesOptions.SectionName, 1, 256)]
     public int ReplicasPerDevice { get; set; } = 2;
 
     /// <summary>cuDNN convolution algorithm search: EXHAUSTIVE, HEURISTIC or DEFAULT.</summary>
@@ -84,7 +84,7 @@ public sealed class GpuPoolOptions
     public bool StandIn { get; set; }
 
     /// <summary>Batches of at most this many rows go to the CPU while a CPU replica is free; 0 decides from the measured cost models.</summary>
-    [Range(0, int.MaxValue)]
+    [SettingRange(DevicesOptions.SectionName, 0, int.MaxValue)]
     public int SmallBatchCpuRows { get; set; }
 
     [ValidateObjectMembers]
@@ -100,22 +100,22 @@ public sealed class GpuPoolOptions
 public sealed class GpuResilienceOptions
 {
     /// <summary>A GPU batch (queue wait included) taking longer than this is abandoned and re-run on CPU.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    [SettingRange(DevicesOptions.SectionName, "00:00:00.010", "1.00:00:00")]
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Share of failed GPU batches within <see cref="SamplingDuration"/> that opens the circuit.</summary>
-    [Range(0.001, 1.0)]
+    [SettingRange(DevicesOptions.SectionName, 0.001, 1.0)]
     public double FailureRatio { get; set; } = 0.5;
 
     /// <summary>Batches needed in a sampling window before the breaker may open.</summary>
-    [Range(2, int.MaxValue)]
+    [SettingRange(DevicesOptions.SectionName, 2, int.MaxValue)]
     public int MinimumThroughput { get; set; } = 10;
 
-    [Range(typeof(TimeSpan), "00:00:00.500", "1.00:00:00")]
+    [SettingRange(DevicesOptions.SectionName, "00:00:00.500", "1.00:00:00")]
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the circuit stays open before a half-open probe batch tries the GPU again.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.500", "1.00:00:00")]
+    [SettingRange(DevicesOptions.SectionName, "00:00:00.500", "1.00:00:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 }
 
@@ -123,11 +123,11 @@ public sealed class GpuResilienceOptions
 public sealed class GpuChaosOptions
 {
     /// <summary>Share of GPU batches that fail with an injected fault (0–1).</summary>
-    [Range(0.0, 1.0)]
+    [SettingRange(DevicesOptions.SectionName, 0.0, 1.0)]
     public double FaultRate { get; set; }
 
     /// <summary>Share of GPU batches delayed by <see cref="Latency"/> (0–1).</summary>
-    [Range(0.0, 1.0)]
+    [SettingRange(DevicesOptions.SectionName, 0.0, 1.0)]
     public double LatencyRate { get; set; }
 
     public TimeSpan Latency { get; set; } = TimeSpan.FromMilliseconds(100);

@@ -20,7 +20,7 @@ public class DependencyDirectionTests
         { "Execution", ["Batching", "Features", "Models"] },
         { "Telemetry", ["Execution", "Batching", "Features", "Models"] },
         { "Admission", ["Telemetry", "Batching", "Models"] },
-        { "Allocation", ["Telemetry", "Batching"] },
+        { "Allocation", ["Telemetry", "Batching", "Models"] },
         { "Registry", ["Allocation", "Telemetry", "Execution", "Batching", "Features", "Models"] },
         { "Api", ["Registry", "Admission", "Telemetry", "Batching", "Features", "Models"] },
         { "Hosting", ["Api", "Registry", "Allocation", "Admission", "Telemetry", "Execution", "Batching", "Features", "Models"] },
