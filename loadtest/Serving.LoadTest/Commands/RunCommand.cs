@@ -37,10 +37,7 @@ internal static class RunCommand
         schedule.AddTo(command);
         common.AddTo(command);
         var parseResult = command.Parse(args);
-        if (parseResult.Errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join("; ", parseResult.Errors.Select(e => e.Message)));
-        }
+        OptionParsers.ThrowOnErrors(parseResult);
 
         return schedule.Apply(parseResult, common.Bind(parseResult));
     }
