@@ -1,176 +1,99 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.ML.OnnxRuntime;
-using Serving.Execution;
-using Serving.Features;
-using Serving.Models;
+using System.CommandLine;
+using Serving.LoadTest.Commands;
 
 namespace Serving.Benchmarks;
 
-/// <summary>
-/// The limit: ONNX Runtime called in a tight loop on the calling thread, with the server's session
-/// settings (<see cref="CpuSessionFactory.Create"/> with one intra-op thread) and the server's
-/// <see cref="SessionReplica"/> buffers, at batch sizes 1, 2, 4, ... 1024. The input buffers hold
-/// real assembled rows: by default one synthetic request of 1,024 candidates (small vocabularies,
-/// the same rows every run); with <c>--data</c>, <c>--batches</c> different requests of Criteo rows,
-/// a different one loaded (untimed) before each run, as a server's batches differ. The loop times
-/// only <see cref="SessionReplica.Run"/>. Pin the process (taskset) to measure one core.
-/// </summary>
-public static class RawOrtCommand
+/// <summary><c>raw-ort</c>: the limit, raw ONNX Runtime rows/s by batch size (<see cref="RawOrtRunner"/>).</summary>
+internal static class RawOrtCommand
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var config = Arg(args, "--config") ?? RepoPaths.DefaultModelConfig;
-        var version = Arg(args, "--version") ?? "1";
-        var seconds = double.Parse(Arg(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
-        var maxBatch = int.Parse(Arg(args, "--max-batch") ?? "1024", CultureInfo.InvariantCulture);
-        var output = Arg(args, "--out");
-        var dataPath = Arg(args, "--data");
-        var batchCount = int.Parse(Arg(args, "--batches") ?? (dataPath is null ? "1" : "64"), CultureInfo.InvariantCulture);
+        var options = new CommandOptions();
+        var command = new Command("raw-ort", "Raw ONNX Runtime rows/s by batch size, in a tight loop on the calling thread (pin with taskset)");
+        options.AddTo(command);
+        command.SetAction((parseResult, _) => CommandErrors.GuardAsync(() => Task.FromResult(RawOrtRunner.Run(options.Bind(parseResult)))));
+        return command;
+    }
 
-        var spec = ModelConfigLoader.LoadFile(config);
-        var modelPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(config))!, version, "model.onnx");
-        var session = CpuSessionFactory.Create(modelPath, 1);
-        using var replica = new SessionReplica(session, spec, OnnxSignature.Verify(session, spec, modelPath), maxBatch, "cpu");
+    /// <summary>Parses a <c>raw-ort</c> command line into options without running it (for tests).</summary>
+    internal static RawOrtOptions Bind(string[] args)
+    {
+        var options = new CommandOptions();
+        var command = new Command("raw-ort");
+        options.AddTo(command);
+        var parseResult = command.Parse(args);
+        OptionParsers.ThrowOnErrors(parseResult);
+        return options.Bind(parseResult);
+    }
 
-        var requests = dataPath is null
-            ? [SyntheticRequests.Build(spec, maxBatch, seed: 7)]
-            : ProbeWorkload.Build(spec, $"fixed:{maxBatch}", dataPath, batchCount, seed: 7);
-        var batches = requests.Select(r => FeatureAssembler.Assemble(spec, r, maxBatch)).ToList();
-        var next = 0;
-        void LoadNext(int rows)
+    private sealed class CommandOptions
+    {
+        public Option<string> Config { get; } = new("--config")
         {
-            if (batches.Count > 1 || next == 0)
-            {
-                replica.Load([new RowSlice(batches[next % batches.Count], 0, rows, Memory<float>.Empty, DateTimeOffset.MaxValue)]);
-                next++;
-            }
-        }
-
-        LoadNext(maxBatch);
-
-        var sizes = new List<int>();
-        for (var b = 1; b <= maxBatch; b *= 2)
-        {
-            sizes.Add(b);
-        }
-
-        if (sizes[^1] != maxBatch)
-        {
-            sizes.Add(maxBatch);
-        }
-
-        // Warm every shape once (first runs of a shape allocate and plan).
-        foreach (var b in sizes)
-        {
-            for (var i = 0; i < 3; i++)
-            {
-                LoadNext(b);
-                replica.Run(b);
-            }
-        }
-
-        var c = CultureInfo.InvariantCulture;
-        var results = new JsonArray();
-        var best = (Batch: 0, RowsPerSecond: 0.0);
-        Console.WriteLine("batch   runs     rows/s    mean ms    p50 ms    p99 ms");
-        foreach (var b in sizes)
-        {
-            var warm = Stopwatch.StartNew();
-            while (warm.Elapsed < TimeSpan.FromSeconds(Math.Min(0.2, seconds / 4)))
-            {
-                LoadNext(b);
-                replica.Run(b);
-            }
-
-            var durations = new List<double>(4096);
-            var limit = TimeSpan.FromSeconds(seconds);
-            var timed = TimeSpan.Zero;
-            while (timed < limit)
-            {
-                LoadNext(b);
-                var start = Stopwatch.GetTimestamp();
-                replica.Run(b);
-                var run = Stopwatch.GetElapsedTime(start);
-                timed += run;
-                durations.Add(run.TotalMilliseconds);
-            }
-
-            // Rows per second of ONNX Runtime time: the untimed loads between runs are left out.
-            var elapsed = timed.TotalSeconds;
-            var rowsPerSecond = durations.Count * (double)b / elapsed;
-            durations.Sort();
-            var mean = durations.Average();
-            var p50 = Percentile(durations, 0.50);
-            var p99 = Percentile(durations, 0.99);
-            Console.WriteLine(string.Create(c, $"{b,5} {durations.Count,6} {rowsPerSecond,10:0} {mean,10:0.000} {p50,9:0.000} {p99,9:0.000}"));
-            results.Add(new JsonObject
-            {
-                ["batchRows"] = b,
-                ["runs"] = durations.Count,
-                ["rowsPerSecond"] = Math.Round(rowsPerSecond, 1),
-                ["meanMs"] = Math.Round(mean, 4),
-                ["p50Ms"] = Math.Round(p50, 4),
-                ["p99Ms"] = Math.Round(p99, 4),
-            });
-            if (rowsPerSecond > best.RowsPerSecond)
-            {
-                best = (b, rowsPerSecond);
-            }
-        }
-
-        Console.WriteLine(string.Create(c, $"raw ONNX Runtime limit: {best.RowsPerSecond:0} rows/s at batch {best.Batch}"));
-        var doc = new JsonObject
-        {
-            ["model"] = spec.Name,
-            ["version"] = version,
-            ["modelPath"] = Path.GetRelativePath(RepoPaths.Root, modelPath),
-            ["onnxRuntimeVersion"] = OrtEnv.Instance().GetVersionString(),
-            ["intraOpThreads"] = 1,
-            ["secondsPerBatchSize"] = seconds,
-            ["data"] = dataPath is null ? "synthetic, one request" : $"{Path.GetFileName(dataPath)}, {batches.Count} requests rotated",
-            ["processorAffinity"] = AffinityText(),
-            ["bestBatchRows"] = best.Batch,
-            ["bestRowsPerSecond"] = Math.Round(best.RowsPerSecond, 1),
-            ["sizes"] = results,
+            Description = "The model's config.json; the model is VERSION/model.onnx beside it",
+            HelpName = "path",
+            DefaultValueFactory = _ => RepoPaths.DefaultModelConfig,
         };
-        if (output is not null)
+
+        public Option<string> Version { get; } = new("--version")
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            File.WriteAllText(output, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Description = "The model version folder",
+            DefaultValueFactory = _ => "1",
+        };
+
+        public Option<double> Seconds { get; } = new("--seconds")
+        {
+            Description = "Timed ONNX Runtime seconds per batch size",
+            DefaultValueFactory = _ => 1,
+        };
+
+        public Option<int> MaxBatch { get; } = new("--max-batch")
+        {
+            Description = "The largest batch; sizes are 1, 2, 4, ... up to it",
+            DefaultValueFactory = _ => 1024,
+        };
+
+        public Option<string?> Out { get; } = new("--out")
+        {
+            Description = "Write the result as JSON to this file",
+            HelpName = "file",
+        };
+
+        public Option<string?> Data { get; } = new("--data")
+        {
+            Description = "Criteo .txt whose rows fill the batches; default: one synthetic request",
+            HelpName = "path",
+        };
+
+        public Option<int?> Batches { get; } = new("--batches")
+        {
+            Description = "Different requests of --data rotated, one loaded (untimed) before each run; default 64 with --data, else 1",
+        };
+
+        public void AddTo(Command command)
+        {
+            Option[] all = [Config, Version, Seconds, MaxBatch, Out, Data, Batches];
+            foreach (var option in all)
+            {
+                command.Options.Add(option);
+            }
         }
 
-        batches.ForEach(b => b.Dispose());
-        return 0;
-    }
-
-    private static double Percentile(List<double> sorted, double q) =>
-        sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-    private static string AffinityText()
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
+        public RawOrtOptions Bind(ParseResult parseResult)
         {
-            return "?";
+            var data = parseResult.GetValue(Data);
+            return new RawOrtOptions(
+                parseResult.GetValue(Config)!,
+                parseResult.GetValue(Version)!,
+                parseResult.GetValue(Seconds),
+                parseResult.GetValue(MaxBatch),
+                parseResult.GetValue(Out),
+                data,
+                parseResult.GetValue(Batches) ?? (data is null ? 1 : 64));
         }
-
-        try
-        {
-            var mask = (long)Process.GetCurrentProcess().ProcessorAffinity;
-            var cores = Enumerable.Range(0, 64).Where(i => (mask & (1L << i)) != 0);
-            return string.Join(",", cores);
-        }
-        catch (PlatformNotSupportedException)
-        {
-            return "?";
-        }
-    }
-
-    internal static string? Arg(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }
+
+/// <summary>One raw-ort run, as its command line asked for it.</summary>
+internal sealed record RawOrtOptions(
+    string ModelConfigPath, string Version, double SecondsPerBatchSize, int MaxBatchRows, string? OutputPath, string? DataPath, int BatchCount);

@@ -12,8 +12,8 @@ namespace Serving.LoadTest.Transport;
 /// </summary>
 internal sealed class GrpcRankTransport : IRankTransport
 {
-    /// <summary>Rank with the request sent as its pre-encoded bytes (the probe of benchmarks/ calls it too).</summary>
-    internal static readonly Method<PooledRequest, RankResponse> RankMethod = new(
+    /// <summary>Rank with the request sent as its pre-encoded bytes.</summary>
+    private static readonly Method<PooledRequest, RankResponse> RankMethod = new(
         MethodType.Unary,
         RankingService.Descriptor.FullName,
         "Rank",
