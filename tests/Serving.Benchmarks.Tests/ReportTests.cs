@@ -47,6 +47,16 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void ARelativeRunFolderFindsTheStepAtTheGoodputRate()
+    {
+        // scripts pass an absolute OUT, people a relative one: both must find goodput/ID/steps/NN-RATE.
+        var relative = new BenchmarkRunFiles(Path.GetRelativePath(Environment.CurrentDirectory, _dir));
+
+        Assert.Equal("steady rate=600/s", relative.GoodputStep("adaptive-small", 2)?.Schedule);
+        Assert.Null(relative.GoodputStep("adaptive-small", 7));
+    }
+
+    [Fact]
     public void AnEmptyRunGivesTablesOfDashesNotAnError()
     {
         var empty = Path.Combine(_dir, "empty");

@@ -26,8 +26,9 @@ internal sealed class BenchmarkRunFiles(string directory)
             return null;
         }
 
+        // Named NN-RATE; the folder found is read relative to the run's folder, as every file is.
         var folder = System.IO.Directory.GetDirectories(steps, index.ToString("00", CultureInfo.InvariantCulture) + "-*").FirstOrDefault();
-        return folder is null ? null : Read<RunSummary>(Path.Combine(folder, ReportWriter.SummaryFile));
+        return folder is null ? null : Read<RunSummary>(Path.Combine("goodput", id, "steps", Path.GetFileName(folder), ReportWriter.SummaryFile));
     }
 
     public ProbeResult? Probe(string id) => Read<ProbeResult>(Path.Combine("probe", id + ".json"));
