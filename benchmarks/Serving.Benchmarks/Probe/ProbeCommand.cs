@@ -38,9 +38,7 @@ internal static class ProbeCommand
         var options = new CommandOptions();
         var command = new Command("probe");
         options.AddTo(command);
-        var parseResult = command.Parse(args);
-        OptionParsers.ThrowOnErrors(parseResult);
-        return options.Bind(parseResult);
+        return options.Bind(OptionParsers.ParseOrThrow(command, args));
     }
 
     private sealed class CommandOptions
@@ -77,17 +75,9 @@ internal static class ProbeCommand
             DefaultValueFactory = _ => RepoPaths.DefaultModelConfig,
         };
 
-        public Option<int> MaxInFlight { get; } = new("--max-in-flight")
-        {
-            Description = "Outstanding requests allowed; arrivals beyond it are dropped and counted",
-            DefaultValueFactory = _ => 1000,
-        };
+        public Option<int> MaxInFlight { get; } = CommonOptions.MaxInFlightOption();
 
-        public Option<int> Seed { get; } = new("--seed")
-        {
-            Description = "Seeds arrivals and request sizes",
-            DefaultValueFactory = _ => 1,
-        };
+        public Option<int> Seed { get; } = CommonOptions.SeedOption("Seeds arrivals and request sizes");
 
         public Option<Uri?> Metrics { get; } = OptionParsers.OptionalUrl("--metrics", "The server's /metrics URL, scraped before and after the run");
 
@@ -116,11 +106,7 @@ internal static class ProbeCommand
 
         public void AddTo(Command command)
         {
-            Option[] all = [Target, Rate, Duration.Option, Warmup.Option, Candidates, Data, Config, MaxInFlight, Seed, Metrics, ServerPid, Out, Label, Call];
-            foreach (var option in all)
-            {
-                command.Options.Add(option);
-            }
+            OptionParsers.AddAll(command, Target, Rate, Duration.Option, Warmup.Option, Candidates, Data, Config, MaxInFlight, Seed, Metrics, ServerPid, Out, Label, Call);
         }
 
         public ProbeOptions Bind(ParseResult parseResult) => new()

@@ -21,9 +21,7 @@ internal static class RawOrtCommand
         var options = new CommandOptions();
         var command = new Command("raw-ort");
         options.AddTo(command);
-        var parseResult = command.Parse(args);
-        OptionParsers.ThrowOnErrors(parseResult);
-        return options.Bind(parseResult);
+        return options.Bind(OptionParsers.ParseOrThrow(command, args));
     }
 
     private sealed class CommandOptions
@@ -72,11 +70,7 @@ internal static class RawOrtCommand
 
         public void AddTo(Command command)
         {
-            Option[] all = [Config, Version, Seconds, MaxBatch, Out, Data, Batches];
-            foreach (var option in all)
-            {
-                command.Options.Add(option);
-            }
+            OptionParsers.AddAll(command, Config, Version, Seconds, MaxBatch, Out, Data, Batches);
         }
 
         public RawOrtOptions Bind(ParseResult parseResult)

@@ -33,13 +33,26 @@ internal static class OptionParsers
         CustomParser = ParseUrl,
     };
 
-    /// <summary>Throws <see cref="ArgumentException"/> with every parse error, for binding a command line without invoking it (tests).</summary>
-    public static void ThrowOnErrors(ParseResult parseResult)
+    /// <summary>Parses a command line, throwing <see cref="ArgumentException"/> with every parse error: for binding it without invoking it (tests).</summary>
+    public static ParseResult ParseOrThrow(Command command, string[] args)
     {
-        ArgumentNullException.ThrowIfNull(parseResult);
+        ArgumentNullException.ThrowIfNull(command);
+        var parseResult = command.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
             throw new ArgumentException(string.Join("; ", parseResult.Errors.Select(e => e.Message)));
+        }
+
+        return parseResult;
+    }
+
+    public static void AddAll(Command command, params Option[] options)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
         }
     }
 

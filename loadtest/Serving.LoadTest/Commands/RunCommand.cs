@@ -36,8 +36,7 @@ internal static class RunCommand
         var command = new Command("run");
         schedule.AddTo(command);
         common.AddTo(command);
-        var parseResult = command.Parse(args);
-        OptionParsers.ThrowOnErrors(parseResult);
+        var parseResult = OptionParsers.ParseOrThrow(command, args);
 
         return schedule.Apply(parseResult, common.Bind(parseResult));
     }
