@@ -1,7 +1,7 @@
 namespace Serving.Benchmarks;
 
 /// <summary>Finds files of the repository from wherever the tool runs (bin folder or repository root).</summary>
-public static class RepoPaths
+internal static class RepoPaths
 {
     /// <summary>The folder holding Serving.sln, searched upwards from the working directory, then from the binary.</summary>
     public static string Root { get; } = Find();

@@ -10,7 +10,7 @@ namespace Serving.Benchmarks;
 /// features are small log-normal counts with some missing (NaN), sparse features 8-hex-digit
 /// strings drawn from a per-feature vocabulary with some missing (""). Deterministic per seed.
 /// </summary>
-public static class SyntheticRequests
+internal static class SyntheticRequests
 {
     private const double MissingDense = 0.1;
     private const double MissingSparse = 0.05;

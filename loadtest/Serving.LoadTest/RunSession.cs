@@ -78,13 +78,27 @@ internal static class RunSession
             return;
         }
 
+        await PrimeAsync(sender, cancellationToken).ConfigureAwait(false);
+        var rate = options.Schedule.RateAt(TimeSpan.Zero);
+        await SendUnrecordedAsync(options, rate > 0 ? rate : options.Schedule.PeakRatePerSecond, sender, time, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The <see cref="PrimingCalls"/> calls one at a time, each awaited (see <see cref="WarmUpAsync"/>).</summary>
+    public static async Task PrimeAsync(IRequestSender sender, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
         for (var call = 0; call < PrimingCalls && !cancellationToken.IsCancellationRequested; call++)
         {
             await sender.SendAsync(call, cancellationToken).ConfigureAwait(false);
         }
+    }
 
-        var rate = options.Schedule.RateAt(TimeSpan.Zero);
-        var schedule = new SteadySchedule(rate > 0 ? rate : options.Schedule.PeakRatePerSecond);
+    /// <summary>Open-loop traffic at a steady rate for the options' warm-up duration, not recorded.</summary>
+    public static async Task SendUnrecordedAsync(
+        LoadOptions options, double ratePerSecond, IRequestSender sender, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var schedule = new SteadySchedule(ratePerSecond);
         var arrivals = ArrivalGenerator.IntendedSendTimes(schedule, options.Arrivals, options.Warmup, options.MaxRequests, options.Seed ^ 0x5eed);
         var dispatcher = new OpenLoopDispatcher(time, options.MaxInFlight);
         await dispatcher.RunAsync(arrivals, sender, new RunRecorder(), options.DrainTimeout, cancellationToken).ConfigureAwait(false);

@@ -100,11 +100,7 @@ internal sealed class CommonOptions
         DefaultValueFactory = _ => 1_000_000,
     };
 
-    public Option<int> MaxInFlight { get; } = new("--max-in-flight")
-    {
-        Description = "Outstanding requests allowed; arrivals beyond it are dropped and counted as CLIENT_DROPPED",
-        DefaultValueFactory = _ => 1000,
-    };
+    public Option<int> MaxInFlight { get; } = MaxInFlightOption();
 
     public Option<int?> DeadlineMs { get; } = new("--deadline-ms")
     {
@@ -122,11 +118,7 @@ internal sealed class CommonOptions
 
     public DurationOption Warmup { get; }
 
-    public Option<int> Seed { get; } = new("--seed")
-    {
-        Description = "Seeds arrivals, request sizes and synthetic rows",
-        DefaultValueFactory = _ => 1,
-    };
+    public Option<int> Seed { get; } = SeedOption("Seeds arrivals, request sizes and synthetic rows");
 
     public Option<double?> SloMs { get; } = new("--slo-ms")
     {
@@ -147,16 +139,11 @@ internal sealed class CommonOptions
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        Option[] all =
-        [
+        OptionParsers.AddAll(
+            command,
             Target, Rest, Transport, AllowRemote, Model, ModelVersion, ModelConfig, Data, DataFormat, DataRows,
             SyntheticRows, Candidates, ContextFeatures, PoolSize, Arrivals, MaxRequests, MaxInFlight, DeadlineMs,
-            BudgetMs, Priority, DrainTimeout.Option, Warmup.Option, Seed, SloMs, Out, Quiet,
-        ];
-        foreach (var option in all)
-        {
-            command.Options.Add(option);
-        }
+            BudgetMs, Priority, DrainTimeout.Option, Warmup.Option, Seed, SloMs, Out, Quiet);
     }
 
     /// <summary>The options as a <see cref="LoadOptions"/> with the default steady schedule; the caller sets the schedule.</summary>
@@ -197,6 +184,19 @@ internal sealed class CommonOptions
             Quiet = parseResult.GetValue(Quiet),
         };
     }
+
+    /// <summary>The in-flight cap, as the benchmarks' probe takes it too.</summary>
+    internal static Option<int> MaxInFlightOption() => new("--max-in-flight")
+    {
+        Description = "Outstanding requests allowed; arrivals beyond it are dropped and counted as CLIENT_DROPPED",
+        DefaultValueFactory = _ => 1000,
+    };
+
+    internal static Option<int> SeedOption(string description) => new("--seed")
+    {
+        Description = description,
+        DefaultValueFactory = _ => 1,
+    };
 
     private static Option<string> CreatePriority()
     {

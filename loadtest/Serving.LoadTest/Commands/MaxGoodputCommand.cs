@@ -56,11 +56,7 @@ internal static class MaxGoodputCommand
 
         public void AddTo(Command command)
         {
-            Option[] all = [StartRate, MaxRate, MinRate, StepDuration.Option, MinStepRequests, Precision, MaxSteps, Cooldown.Option, MaxErrorRate];
-            foreach (var option in all)
-            {
-                command.Options.Add(option);
-            }
+            OptionParsers.AddAll(command, StartRate, MaxRate, MinRate, StepDuration.Option, MinStepRequests, Precision, MaxSteps, Cooldown.Option, MaxErrorRate);
         }
 
         public GoodputOptions Bind(ParseResult parseResult, LoadOptions load) => new()

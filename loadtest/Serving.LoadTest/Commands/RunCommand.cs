@@ -36,11 +36,7 @@ internal static class RunCommand
         var command = new Command("run");
         schedule.AddTo(command);
         common.AddTo(command);
-        var parseResult = command.Parse(args);
-        if (parseResult.Errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join("; ", parseResult.Errors.Select(e => e.Message)));
-        }
+        var parseResult = OptionParsers.ParseOrThrow(command, args);
 
         return schedule.Apply(parseResult, common.Bind(parseResult));
     }

@@ -30,11 +30,7 @@ internal sealed class ScheduleOptions
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        Option[] all = [Schedule, Rate, PeakRate, ChangeAt, ChangeFor, Period, Duration.Option];
-        foreach (var option in all)
-        {
-            command.Options.Add(option);
-        }
+        OptionParsers.AddAll(command, Schedule, Rate, PeakRate, ChangeAt, ChangeFor, Period, Duration.Option);
     }
 
     public LoadOptions Apply(ParseResult parseResult, LoadOptions options)

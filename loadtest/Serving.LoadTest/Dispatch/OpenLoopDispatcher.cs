@@ -131,6 +131,7 @@ internal sealed class OpenLoopDispatcher
         IRequestSender sender, long sequence, TimeSpan intended, long start, RunRecorder recorder,
         Action completeOne, CancellationToken cancellationToken)
     {
+        var sent = _time.GetElapsedTime(start);
         string status;
         try
         {
@@ -147,7 +148,7 @@ internal sealed class OpenLoopDispatcher
         }
 #pragma warning restore CA1031
 
-        recorder.RecordCompletion(intended, _time.GetElapsedTime(start), status, sender.RowsOf(sequence));
+        recorder.RecordCompletion(intended, sent, _time.GetElapsedTime(start), status, sender.RowsOf(sequence));
         Interlocked.Decrement(ref _inFlight);
         completeOne();
     }

@@ -9,13 +9,25 @@ internal readonly record struct ProgressSnapshot(int Second, long Offered, long 
 /// <summary>
 /// Thread-safe sink for a run's events, bucketed per second of run time. Times are offsets from the
 /// run's start; latency is always completion minus <em>intended</em> send time, so a late sender
-/// can't hide server queueing (no coordinated omission).
+/// can't hide server queueing (no coordinated omission). Over the whole run it also keeps latency
+/// per status, so accepted and rejected calls are judged apart under overload, and per status from
+/// the actual send, which leaves the generator's own lateness out.
 /// </summary>
 internal sealed class RunRecorder
 {
     private readonly Lock _gate = new();
     private readonly List<SecondRecord> _seconds = [];
     private readonly LongHistogram _sendLag = LatencyHistograms.CreateTotal();
+    private readonly Dictionary<string, LongHistogram> _latencyByStatus = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LongHistogram> _serviceTimeByStatus = new(StringComparer.Ordinal);
+    private readonly TimeSpan? _latencyObjective;
+    private long _succeededAfterObjective;
+
+    /// <param name="latencyObjective">When given, successful calls slower than this (from the intended send) are counted.</param>
+    public RunRecorder(TimeSpan? latencyObjective = null)
+    {
+        _latencyObjective = latencyObjective;
+    }
 
     public void RecordOffered(TimeSpan intended)
     {
@@ -45,7 +57,12 @@ internal sealed class RunRecorder
         }
     }
 
-    public void RecordCompletion(TimeSpan intended, TimeSpan completed, string status, int rows)
+    /// <summary>A completion of a call that left at its intended time.</summary>
+    public void RecordCompletion(TimeSpan intended, TimeSpan completed, string status, int rows) =>
+        RecordCompletion(intended, intended, completed, status, rows);
+
+    /// <summary>A completion: <paramref name="sent"/> is when the call actually left, at or after <paramref name="intended"/>.</summary>
+    public void RecordCompletion(TimeSpan intended, TimeSpan sent, TimeSpan completed, string status, int rows)
     {
         ArgumentNullException.ThrowIfNull(status);
         var latency = completed - intended;
@@ -58,9 +75,15 @@ internal sealed class RunRecorder
             {
                 second.Succeeded++;
                 second.Rows += rows;
+                if (latency > _latencyObjective)
+                {
+                    _succeededAfterObjective++;
+                }
             }
 
             LatencyHistograms.Record(second.Latency, latency);
+            LatencyHistograms.Record(ForStatus(_latencyByStatus, status), latency);
+            LatencyHistograms.Record(ForStatus(_serviceTimeByStatus, status), completed - sent);
         }
     }
 
@@ -86,9 +109,28 @@ internal sealed class RunRecorder
     {
         lock (_gate)
         {
-            return new RunRecording([.. _seconds.Select(s => s.Clone())], _sendLag.Copy());
+            return new RunRecording([.. _seconds.Select(s => s.Clone())], _sendLag.Copy())
+            {
+                LatencyByStatus = Copy(_latencyByStatus),
+                ServiceTimeByStatus = Copy(_serviceTimeByStatus),
+                SucceededAfterObjective = _succeededAfterObjective,
+            };
         }
     }
+
+    private static LongHistogram ForStatus(Dictionary<string, LongHistogram> byStatus, string status)
+    {
+        if (!byStatus.TryGetValue(status, out var histogram))
+        {
+            histogram = LatencyHistograms.CreateTotal();
+            byStatus[status] = histogram;
+        }
+
+        return histogram;
+    }
+
+    private static SortedDictionary<string, LongHistogram> Copy(Dictionary<string, LongHistogram> byStatus) =>
+        new(byStatus.ToDictionary(p => p.Key, p => (LongHistogram)p.Value.Copy(), StringComparer.Ordinal), StringComparer.Ordinal);
 
     private SecondRecord At(TimeSpan offset)
     {

@@ -48,4 +48,13 @@ internal sealed class RunRecording
 
     /// <summary>Completions by status label, plus CLIENT_DROPPED for drops.</summary>
     public IReadOnlyDictionary<string, long> StatusCounts { get; }
+
+    /// <summary>Latency from the intended send, per status label (ordinal order), over the whole run.</summary>
+    public IReadOnlyDictionary<string, LongHistogram> LatencyByStatus { get; init; } = new Dictionary<string, LongHistogram>();
+
+    /// <summary>Latency from the actual send, per status label (ordinal order): what the server and the wire took.</summary>
+    public IReadOnlyDictionary<string, LongHistogram> ServiceTimeByStatus { get; init; } = new Dictionary<string, LongHistogram>();
+
+    /// <summary>Successful calls slower than the recorder's latency objective (0 without one).</summary>
+    public long SucceededAfterObjective { get; init; }
 }

@@ -6,15 +6,14 @@ using Serving.LoadTest.Requests;
 namespace Serving.LoadTest.Transport;
 
 /// <summary>
-/// gRPC client over one <see cref="GrpcChannel"/>. Multiple HTTP/2 connections are enabled so the
-/// run is not capped by one connection's concurrent-stream limit (100 by default in Kestrel).
+/// gRPC client over one <see cref="GrpcChannel"/> (<see cref="GrpcChannels.Create"/>).
 /// Requests go out as their pre-encoded bytes (<see cref="PooledRequest.Protobuf"/>): the wire
 /// is the same as the generated client's, without serializing on every send.
 /// </summary>
 internal sealed class GrpcRankTransport : IRankTransport
 {
-    /// <summary>Rank with the request sent as its pre-encoded bytes (the probe of benchmarks/ calls it too).</summary>
-    internal static readonly Method<PooledRequest, RankResponse> RankMethod = new(
+    /// <summary>Rank with the request sent as its pre-encoded bytes.</summary>
+    private static readonly Method<PooledRequest, RankResponse> RankMethod = new(
         MethodType.Unary,
         RankingService.Descriptor.FullName,
         "Rank",
@@ -24,26 +23,17 @@ internal sealed class GrpcRankTransport : IRankTransport
     private readonly GrpcChannel _channel;
     private readonly CallInvoker _invoker;
     private readonly TimeSpan? _deadline;
+    private readonly IRankResponseObserver? _observer;
 
-    public GrpcRankTransport(Uri target, TimeSpan? deadline)
+    /// <param name="target">The server's gRPC endpoint.</param>
+    /// <param name="deadline">Per-call deadline; none when null.</param>
+    /// <param name="observer">Sees every response that arrives (the probe's server timing); none when null.</param>
+    public GrpcRankTransport(Uri target, TimeSpan? deadline, IRankResponseObserver? observer = null)
     {
-        var handler = new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-        };
-        _channel = GrpcChannel.ForAddress(target, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-            MaxSendMessageSize = 64 * 1024 * 1024,
-        });
+        _channel = GrpcChannels.Create(target);
         _invoker = _channel.CreateCallInvoker();
         _deadline = deadline;
+        _observer = observer;
     }
 
     public async Task<string> SendAsync(PooledRequest request, CancellationToken cancellationToken)
@@ -54,6 +44,7 @@ internal sealed class GrpcRankTransport : IRankTransport
         {
             using var call = _invoker.AsyncUnaryCall(RankMethod, null, new CallOptions(deadline: deadline, cancellationToken: cancellationToken), request);
             var response = await call.ResponseAsync.ConfigureAwait(false);
+            _observer?.OnResponse(request, response);
             return response.Scores.Count == request.CandidateCount ? StatusLabels.Ok : StatusLabels.BadResponse;
         }
         catch (RpcException ex)

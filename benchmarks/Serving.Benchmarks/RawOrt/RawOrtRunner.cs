@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.ML.OnnxRuntime;
 using Serving.Batching;
 using Serving.Execution;
 using Serving.Features;
+using Serving.LoadTest.Reporting;
 using Serving.Models;
 
 namespace Serving.Benchmarks;
@@ -19,17 +18,12 @@ namespace Serving.Benchmarks;
 /// a different one loaded (untimed) before each run, as a server's batches differ. The loop times
 /// only <see cref="SessionReplica.Run"/>. Pin the process (taskset) to measure one core.
 /// </summary>
-public static class RawOrtCommand
+internal static class RawOrtRunner
 {
-    public static int Run(string[] args)
+    public static int Run(RawOrtOptions options)
     {
-        var config = Arg(args, "--config") ?? RepoPaths.DefaultModelConfig;
-        var version = Arg(args, "--version") ?? "1";
-        var seconds = double.Parse(Arg(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
-        var maxBatch = int.Parse(Arg(args, "--max-batch") ?? "1024", CultureInfo.InvariantCulture);
-        var output = Arg(args, "--out");
-        var dataPath = Arg(args, "--data");
-        var batchCount = int.Parse(Arg(args, "--batches") ?? (dataPath is null ? "1" : "64"), CultureInfo.InvariantCulture);
+        ArgumentNullException.ThrowIfNull(options);
+        var (config, version, seconds, maxBatch, output, dataPath, batchCount) = options;
 
         var spec = ModelConfigLoader.LoadFile(config);
         var modelPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(config))!, version, "model.onnx");
@@ -74,7 +68,7 @@ public static class RawOrtCommand
         }
 
         var c = CultureInfo.InvariantCulture;
-        var results = new JsonArray();
+        var results = new List<RawOrtBatchSize>();
         var best = (Batch: 0, RowsPerSecond: 0.0);
         Console.WriteLine("batch   runs     rows/s    mean ms    p50 ms    p99 ms");
         foreach (var b in sizes)
@@ -107,15 +101,7 @@ public static class RawOrtCommand
             var p50 = Percentile(durations, 0.50);
             var p99 = Percentile(durations, 0.99);
             Console.WriteLine(string.Create(c, $"{b,5} {durations.Count,6} {rowsPerSecond,10:0} {mean,10:0.000} {p50,9:0.000} {p99,9:0.000}"));
-            results.Add(new JsonObject
-            {
-                ["batchRows"] = b,
-                ["runs"] = durations.Count,
-                ["rowsPerSecond"] = Math.Round(rowsPerSecond, 1),
-                ["meanMs"] = Math.Round(mean, 4),
-                ["p50Ms"] = Math.Round(p50, 4),
-                ["p99Ms"] = Math.Round(p99, 4),
-            });
+            results.Add(new RawOrtBatchSize(b, durations.Count, Math.Round(rowsPerSecond, 1), Math.Round(mean, 4), Math.Round(p50, 4), Math.Round(p99, 4)));
             if (rowsPerSecond > best.RowsPerSecond)
             {
                 best = (b, rowsPerSecond);
@@ -123,24 +109,23 @@ public static class RawOrtCommand
         }
 
         Console.WriteLine(string.Create(c, $"raw ONNX Runtime limit: {best.RowsPerSecond:0} rows/s at batch {best.Batch}"));
-        var doc = new JsonObject
+        var result = new RawOrtResult
         {
-            ["model"] = spec.Name,
-            ["version"] = version,
-            ["modelPath"] = Path.GetRelativePath(RepoPaths.Root, modelPath),
-            ["onnxRuntimeVersion"] = OrtEnv.Instance().GetVersionString(),
-            ["intraOpThreads"] = 1,
-            ["secondsPerBatchSize"] = seconds,
-            ["data"] = dataPath is null ? "synthetic, one request" : $"{Path.GetFileName(dataPath)}, {batches.Count} requests rotated",
-            ["processorAffinity"] = AffinityText(),
-            ["bestBatchRows"] = best.Batch,
-            ["bestRowsPerSecond"] = Math.Round(best.RowsPerSecond, 1),
-            ["sizes"] = results,
+            Model = spec.Name,
+            Version = version,
+            ModelPath = Path.GetRelativePath(RepoPaths.Root, modelPath),
+            OnnxRuntimeVersion = OrtEnv.Instance().GetVersionString(),
+            IntraOpThreads = 1,
+            SecondsPerBatchSize = seconds,
+            Data = dataPath is null ? "synthetic, one request" : $"{Path.GetFileName(dataPath)}, {batches.Count} requests rotated",
+            ProcessorAffinity = AffinityText(),
+            BestBatchRows = best.Batch,
+            BestRowsPerSecond = Math.Round(best.RowsPerSecond, 1),
+            Sizes = results,
         };
         if (output is not null)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            File.WriteAllText(output, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            ReportJson.WriteFile(output, result);
         }
 
         batches.ForEach(b => b.Dispose());
@@ -167,11 +152,5 @@ public static class RawOrtCommand
         {
             return "?";
         }
-    }
-
-    internal static string? Arg(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

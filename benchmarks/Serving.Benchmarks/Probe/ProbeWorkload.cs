@@ -10,7 +10,7 @@ namespace Serving.Benchmarks;
 /// asked, like the load generator's default), features replayed from a Criteo .txt file (read at
 /// run time from the path given) or synthesised from the model spec.
 /// </summary>
-public static class ProbeWorkload
+internal static class ProbeWorkload
 {
     private static readonly string[] CriteoColumns =
         ["label", .. Enumerable.Range(1, 13).Select(i => "I" + i.ToString(CultureInfo.InvariantCulture)),

@@ -1,28 +1,44 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ScottPlot;
+using Serving.LoadTest.Goodput;
 
 namespace Serving.Benchmarks;
 
 /// <summary>The report's own plots: raw ONNX Runtime by batch size, and each workload's goodput searches for the three modes on one chart.</summary>
-public static class ReportPlots
+internal static class ReportPlots
 {
     private const int Width = 900;
     private const int Height = 450;
 
     private static readonly Color[] ModeColors = [Colors.Green, Colors.Orange, Colors.Blue];
 
-    /// <summary>Rows/s of the raw loop at each batch size (x on a log2 scale).</summary>
-    public static void WriteRawOrt(JsonNode raw, string path)
+    /// <summary>plots/raw-ort.png and plots/goodput-WORKLOAD.png in <paramref name="dir"/>.</summary>
+    public static void WriteAll(string dir, RawOrtResult? raw, IReadOnlyDictionary<string, GoodputResult?> searches)
     {
-        ArgumentNullException.ThrowIfNull(raw);
-        if (raw["sizes"] is not JsonArray sizes || sizes.Count == 0)
+        ArgumentNullException.ThrowIfNull(searches);
+        Directory.CreateDirectory(Path.Combine(dir, "plots"));
+        if (raw is not null)
+        {
+            WriteRawOrt(raw, Path.Combine(dir, "plots", "raw-ort.png"));
+        }
+
+        foreach (var (key, title) in BenchmarkGrid.Workloads)
+        {
+            var byMode = BenchmarkGrid.Modes.Select(m => searches.GetValueOrDefault(BenchmarkGrid.Id(m, key))).ToArray();
+            WriteGoodput(byMode, title, Path.Combine(dir, "plots", $"goodput-{key}.png"));
+        }
+    }
+
+    /// <summary>Rows/s of the raw loop at each batch size (x on a log2 scale).</summary>
+    private static void WriteRawOrt(RawOrtResult raw, string path)
+    {
+        if (raw.Sizes.Count == 0)
         {
             return;
         }
 
-        var rows = sizes.Select(s => s!["batchRows"]!.GetValue<double>()).ToArray();
-        var rate = sizes.Select(s => s!["rowsPerSecond"]!.GetValue<double>() / 1000).ToArray();
+        var rows = raw.Sizes.Select(s => (double)s.BatchRows).ToArray();
+        var rate = raw.Sizes.Select(s => s.RowsPerSecond / 1000).ToArray();
         using var plot = new Plot();
         var line = plot.Add.Scatter(rows.Select(Math.Log2).ToArray(), rate);
         line.LineWidth = 2;
@@ -36,22 +52,21 @@ public static class ReportPlots
         plot.SavePng(path, Width, Height);
     }
 
-    /// <summary>p99 against offered rows/s for every step of the three modes' searches on one workload.</summary>
-    public static void WriteGoodput(string dir, string workload, string title, double? rawRows, string path)
+    /// <summary>p99 against offered requests/s for every step of the three modes' searches on one workload (<paramref name="byMode"/> in <see cref="BenchmarkGrid.Modes"/> order).</summary>
+    private static void WriteGoodput(GoodputResult?[] byMode, string title, string path)
     {
         using var plot = new Plot();
         var any = false;
-        for (var m = 0; m < ReportCommand.Modes.Length; m++)
+        for (var m = 0; m < byMode.Length; m++)
         {
-            var mode = ReportCommand.Modes[m];
-            var file = Path.Combine(dir, "goodput", $"{mode}-{workload}", "goodput.json");
-            if (!File.Exists(file) || JsonNode.Parse(File.ReadAllText(file))?["steps"] is not JsonArray steps)
+            var mode = BenchmarkGrid.Modes[m];
+            if (byMode[m] is not { } search)
             {
                 continue;
             }
 
-            var points = steps.Where(s => s?["p99Ms"] is JsonValue && s["achievedRate"] is JsonValue)
-                .Select(s => (Rate: s!["offeredRate"]!.GetValue<double>(), P99: s["p99Ms"]!.GetValue<double>(), Passed: s["passed"]!.GetValue<bool>()))
+            var points = search.Steps.Where(s => s.P99Ms is not null)
+                .Select(s => (Rate: s.OfferedRate, P99: s.P99Ms!.Value, s.Passed))
                 .OrderBy(p => p.Rate)
                 .ToArray();
             if (points.Length == 0)
