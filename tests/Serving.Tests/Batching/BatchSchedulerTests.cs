@@ -101,6 +101,33 @@ public class BatchSchedulerTests
         Assert.Equal(1, executor.BatchesStarted);
     }
 
+    [Fact]
+    public async Task A_failed_batch_takes_the_rest_of_its_requests_out_of_the_queue_so_no_later_batch_reads_their_returned_buffers()
+    {
+        var executor = new ManualExecutor(replicas: 1);
+        await using var scheduler = NewScheduler(executor, BatchingMode.Adaptive, target: 100, maxDelayMs: 100);
+        var large = Rows(250, first: 0);
+        using var small = Rows(10, first: 500);
+
+        var failing = scheduler.ScoreAsync(large, Deadline(1000), Priority.Normal, CancellationToken.None);
+        var first = await executor.NextBatch(); // the first 100-row slice of the large request
+        var ok = scheduler.ScoreAsync(small, Deadline(1000), Priority.Normal, CancellationToken.None);
+        ManualExecutor.Fail(first, new InvalidOperationException("session failed"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing.WaitAsync(TimeSpan.FromSeconds(30)));
+        large.Dispose(); // the caller returns its buffers as soon as its call ends
+
+        // Its other 150 rows left the queue with it: only the small request is left to run.
+        Assert.Equal(10, scheduler.QueuedRows);
+        executor.Busy = 0;
+        executor.RaiseIdle();
+        var next = await executor.NextBatch();
+        Assert.All(next.Batch.Slices, slice => Assert.Same(small, slice.Source));
+        executor.Complete(next);
+        Assert.Equal(Enumerable.Range(500, 10).Select(v => (float)v), (await ok).Scores);
+        Assert.Equal(0, scheduler.QueuedRows);
+    }
+
     private BatchScheduler NewScheduler(ManualExecutor executor, BatchingMode mode, int target, double maxDelayMs = 2)
     {
         var options = new BatchingOptions
@@ -160,6 +187,10 @@ public class BatchSchedulerTests
 
         public async Task<(Batch Batch, TaskCompletionSource<BatchExecution> Done)> NextBatch() =>
             await _batches.Reader.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+
+        /// <summary>Fails the batch; its replica stays busy until the test frees it (so no batch forms meanwhile).</summary>
+        public static void Fail((Batch Batch, TaskCompletionSource<BatchExecution> Done) batch, Exception error) =>
+            batch.Done.SetException(error);
 
         public void Complete((Batch Batch, TaskCompletionSource<BatchExecution> Done) batch)
         {
