@@ -125,14 +125,17 @@ internal sealed class BatchQueue(BatchingOptions options, IBatchCostPredictor co
         }
     }
 
-    /// <summary>Takes the task's queued slices out of the queue (cancellation, eviction, expiry).</summary>
+    /// <summary>Takes the task's queued slices out of the queue (cancellation, eviction, expiry, a failed batch).</summary>
     public void Remove(ScoringTask task)
     {
         var list = task.Priority == Priority.BestEffort ? _bestEffort : _normal;
         foreach (var slice in task.Queued)
         {
-            list.Remove(slice);
-            Count(slice, -1);
+            // Idempotent: a task may be removed twice (two of its slices in a failed batch).
+            if (list.Remove(slice))
+            {
+                Count(slice, -1);
+            }
         }
     }
 

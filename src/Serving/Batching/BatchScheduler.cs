@@ -266,6 +266,18 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            // The requests in the batch fail; their slices still queued leave with them, before
+            // they complete and return their buffers, so no later batch reads those buffers.
+            lock (_lock)
+            {
+                foreach (var slice in batch.Slices)
+                {
+                    _queue.Remove(slice.Owner!);
+                }
+
+                _observer.QueuedRows(_queue.QueuedRows);
+            }
+
             foreach (var slice in batch.Slices)
             {
                 slice.Owner!.SliceFailed(ex);

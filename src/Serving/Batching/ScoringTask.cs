@@ -68,6 +68,7 @@ internal sealed class ScoringTask
         }
     }
 
+    /// <summary>A slice's batch failed: the task fails (its queued slices must already be out of the queue) once nothing of it executes.</summary>
     public void SliceFailed(Exception error)
     {
         lock (_batches)
@@ -75,6 +76,8 @@ internal sealed class ScoringTask
             _slicesLeft--;
             _executing--;
             _failure ??= error;
+            _slicesLeft -= Queued.Count;
+            Queued.Clear();
             TryComplete();
         }
     }

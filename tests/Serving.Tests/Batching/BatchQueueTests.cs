@@ -148,6 +148,20 @@ public class BatchQueueTests
     }
 
     [Fact]
+    public void Removing_a_task_twice_counts_its_rows_once()
+    {
+        var queue = new BatchQueue(Settings(BatchingMode.Static), Cost());
+        var removed = Task(250, T0, deadlineMs: 50);
+        Add(queue, removed, T0);
+        Add(queue, Task(30, T0, deadlineMs: 50), T0);
+
+        queue.Remove(removed);
+        queue.Remove(removed);
+
+        Assert.Equal(30, queue.QueuedRows);
+    }
+
+    [Fact]
     public void Admission_rejects_a_predicted_miss_and_accepts_what_fits()
     {
         // 0.1 ms + 0.01 ms/row on 2 replicas at target 100: ~1.82 ms per 100 rows in the pool.
