@@ -107,6 +107,32 @@ public sealed class GpuFallbackTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_gpu_batch_gives_up_in_time_to_rerun_on_cpu_before_its_deadline()
+    {
+        // The batch timeout (1 s) is far longer than the batch's budget (40 ms): the GPU try must
+        // end when only the CPU re-run's predicted time (0.1 + 32 x 0.5 ms) is left, not at 1 s.
+        _options.Chaos.LatencyRate = 1.0;
+        _options.Chaos.Latency = TimeSpan.FromSeconds(10);
+        _options.Resilience.BatchTimeout = TimeSpan.FromSeconds(1);
+        var router = NewRouter();
+        using var rows = Rows(seed: 4, count: 32);
+        var scores = new float[32];
+        var deadline = _time.GetUtcNow().AddMilliseconds(40);
+
+        var pending = router.ExecuteAsync(new Batch([new RowSlice(rows, 0, 32, scores, deadline)], _time.GetUtcNow()));
+        while (!pending.IsCompleted && _time.GetUtcNow() < deadline.AddSeconds(2))
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            await Task.Yield();
+        }
+
+        var execution = await pending;
+        Assert.Equal("cpu", execution.Device);
+        Assert.Equal(FallbackReasons.Timeout, _observer.Fallbacks.Single());
+        AssertClose(OnnxReference.Score(Model, Request(4, 32)), scores);
+    }
+
+    [Fact]
     public void Routing_follows_predicted_completion_against_the_deadline_and_batch_size()
     {
         var router = NewRouter();
