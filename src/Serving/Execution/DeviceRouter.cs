@@ -153,7 +153,7 @@ public sealed class DeviceRouter : IBatchExecutor
             OnHalfOpened = _ => Changed(CircuitState.HalfOpen),
             OnClosed = _ => Changed(CircuitState.Closed),
         });
-        builder.AddTimeout(resilience.BatchTimeout);
+        builder.AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = GpuTryTimeout });
 
         // Chaos strategies run inside the timeout, so injected latency counts against it like a slow
         // GPU. They exist only when configured; their rates are read live, so a test can end an outage.
@@ -178,6 +178,24 @@ public sealed class DeviceRouter : IBatchExecutor
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// How long a GPU try may take: the configured batch timeout, or less when the batch's budget is
+    /// shorter, leaving the predicted CPU re-run before its earliest deadline (at least 1 ms, so a
+    /// batch whose budget is gone ends at once and the fallback answers DEADLINE_EXCEEDED).
+    /// </summary>
+    private ValueTask<TimeSpan> GpuTryTimeout(TimeoutGeneratorArguments args)
+    {
+        var batch = args.Context.Properties.GetValue(BatchKey, default!);
+        var cap = _options.Resilience.BatchTimeout;
+        var budget = batch.EarliestDeadline == DateTimeOffset.MaxValue
+            ? cap
+            : batch.EarliestDeadline - _time.GetUtcNow() - _cpu.PredictCompute(batch.Rows);
+        var timeout = budget < cap ? budget : cap;
+        return ValueTask.FromResult(timeout > MinimumGpuTry ? timeout : MinimumGpuTry);
+    }
+
+    private static readonly TimeSpan MinimumGpuTry = TimeSpan.FromMilliseconds(1);
 
     /// <summary>
     /// Every exception from the GPU path except a caller's cancellation; the timeout strategy turns

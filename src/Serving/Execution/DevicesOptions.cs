@@ -99,7 +99,7 @@ public sealed class GpuPoolOptions
 /// <summary>The GPU pool's Polly pipeline: timeout per batch, circuit breaker, fallback to CPU.</summary>
 public sealed class GpuResilienceOptions
 {
-    /// <summary>A GPU batch (queue wait included) taking longer than this is abandoned and re-run on CPU.</summary>
+    /// <summary>A GPU batch (queue wait included) taking longer than this, or than its budget less the predicted CPU re-run, is abandoned and re-run on CPU.</summary>
     [SettingRange(DevicesOptions.SectionName, "00:00:00.010", "1.00:00:00")]
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
