@@ -35,6 +35,23 @@ public sealed class FeatureRows : IDisposable
 
     public int Rows { get; }
 
+    /// <summary>True once the buffers went back to the pool (after <see cref="Dispose"/>).</summary>
+    public bool Returned
+    {
+        get
+        {
+            for (var i = 0; i < _float32.Length; i++)
+            {
+                if (_float32[i] is not null || _int64[i] is not null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
     public IReadOnlyList<InputTensorSpec> Inputs => _inputs;
 
     public static FeatureRows Rent(IReadOnlyList<InputTensorSpec> inputs, int rows) => new(inputs, rows);

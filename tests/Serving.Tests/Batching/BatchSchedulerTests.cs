@@ -128,6 +128,39 @@ public class BatchSchedulerTests
         Assert.Equal(0, scheduler.QueuedRows);
     }
 
+    [Fact]
+    public async Task Scoring_after_the_batcher_is_disposed_is_refused_at_once()
+    {
+        var executor = new ManualExecutor(replicas: 1);
+        var scheduler = NewScheduler(executor, BatchingMode.Adaptive, target: 100);
+        await scheduler.DisposeAsync();
+        using var rows = Rows(4, first: 0);
+
+        var refused = await Assert.ThrowsAsync<ScoringRejectedException>(
+            () => scheduler.ScoreAsync(rows, Deadline(50), Priority.Normal, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(RejectionReasons.Draining, refused.Reason);
+        Assert.Equal(0, executor.BatchesStarted);
+    }
+
+    [Fact]
+    public async Task A_request_whose_batch_overruns_its_deadline_is_answered_then_and_its_rows_are_returned_when_the_run_ends()
+    {
+        var executor = new ManualExecutor(replicas: 1);
+        await using var scheduler = NewScheduler(executor, BatchingMode.Adaptive, target: 100);
+        var rows = Rows(4, first: 0);
+
+        var task = scheduler.ScoreAsync(rows, Deadline(5), Priority.Normal, CancellationToken.None);
+        var batch = await executor.NextBatch(); // a session that hangs
+        _time.Advance(TimeSpan.FromMilliseconds(5.1));
+
+        await Assert.ThrowsAsync<DeadlineExceededException>(() => task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(rows.Returned, "a running session still reads the rows");
+
+        executor.Complete(batch);
+        Assert.True(SpinWait.SpinUntil(() => rows.Returned, TimeSpan.FromSeconds(30)), "the rows go back to the pool once the run ends");
+    }
+
     private BatchScheduler NewScheduler(ManualExecutor executor, BatchingMode mode, int target, double maxDelayMs = 2)
     {
         var options = new BatchingOptions
