@@ -43,9 +43,10 @@ internal sealed class RankingGrpcService(
             throw RpcErrors.InvalidArgument("priority", $"unknown priority {(int)request.Priority}");
         }
 
-        using var rows = Assemble(version.Spec, request);
-        request.Dispose(); // the wire bytes are not needed once assembled; back to the pool before the wait
         var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
+        var rows = Assemble(version.Spec, request); // the scheduler owns them from here: it returns them once no session reads them
+        var candidates = rows.Rows;
+        request.Dispose(); // the wire bytes are not needed once assembled; back to the pool before the wait
         ScoreResult result;
         try
         {
@@ -76,7 +77,7 @@ internal sealed class RankingGrpcService(
         response.Scores.Add(result.Scores);
         var elapsed = time.GetElapsedTime(started);
         response.Timing.TotalMs = elapsed.TotalMilliseconds;
-        metrics.RecordRequest(version.Spec.Name, elapsed, rows.Rows);
+        metrics.RecordRequest(version.Spec.Name, elapsed, candidates);
         return response;
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
 
@@ -13,7 +15,8 @@ public sealed class BatchScheduler : IAsyncDisposable
 {
     private readonly IBatchExecutor _executor;
     private readonly TimeProvider _time;
-    private readonly IBatchObserver _observer;
+    private readonly SafeBatchObserver _observer;
+    private readonly ILogger _logger;
     private readonly BatchQueue _queue;
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -25,13 +28,14 @@ public sealed class BatchScheduler : IAsyncDisposable
     private int _disposed;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public BatchScheduler(IBatchExecutor executor, BatchingOptions options, TimeProvider time, IBatchObserver? observer = null)
+    public BatchScheduler(IBatchExecutor executor, BatchingOptions options, TimeProvider time, IBatchObserver? observer = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(executor);
         _executor = executor;
         Options = options;
         _time = time;
-        _observer = observer ?? IBatchObserver.None;
+        _logger = logger ?? NullLogger.Instance;
+        _observer = new SafeBatchObserver(observer ?? IBatchObserver.None, _logger);
         _queue = new BatchQueue(options, executor);
         _executor.ReplicaIdle += DispatchNow;
         _stopped = Task.Delay(Timeout.InfiniteTimeSpan, _stopping.Token);
@@ -97,26 +101,45 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>Scores every row; the result's scores are in row order.</summary>
+    /// <summary>
+    /// Scores every row; the result's scores are in row order. Takes ownership of
+    /// <paramref name="rows"/>: they go back to the pool once no session reads them any more, which
+    /// may be after this call has ended (a run that overruns the deadline is answered at the
+    /// deadline, and its rows are returned when the run ends).
+    /// </summary>
     public async Task<ScoreResult> ScoreAsync(FeatureRows rows, DateTimeOffset deadline, Priority priority, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(rows);
         var task = new ScoringTask(rows, deadline, priority, _time.GetUtcNow());
         List<ScoringTask> evicted;
-        lock (_lock)
+        try
         {
-            var busy = _executor.Replicas - _executor.FreeReplicas;
-            try
+            lock (_lock)
             {
+                if (Volatile.Read(ref _disposed) == 1)
+                {
+                    throw new ScoringRejectedException(RejectionReasons.Draining, "the model version is shutting down; retry");
+                }
+
+                var busy = _executor.Replicas - _executor.FreeReplicas;
                 evicted = _queue.Admit(task, task.EnqueuedAt, busy, _executor.Replicas);
+                _queue.Enqueue(task);
+                QueuedRowsChanged();
             }
-            catch (ScoringRejectedException ex)
+        }
+        catch (Exception ex)
+        {
+            rows.Dispose(); // never queued: nothing else will return them
+            if (ex is ScoringRejectedException rejected)
             {
-                _observer.Rejected(ex.Reason);
-                throw;
+                _observer.Rejected(rejected.Reason);
+            }
+            else if (ex is DeadlineExceededException)
+            {
+                _observer.DeadlineExceeded();
             }
 
-            _queue.Enqueue(task);
-            _observer.QueuedRows(_queue.QueuedRows);
+            throw;
         }
 
         foreach (var victim in evicted)
@@ -126,10 +149,28 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
 
         DispatchNow();
-        using var registration = cancellationToken.Register(() => Cancel(task, cancellationToken));
         try
         {
-            var result = await task.Completion.ConfigureAwait(false);
+            var remaining = deadline - _time.GetUtcNow();
+            ScoreResult result;
+            try
+            {
+                result = await task.Completion.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && !task.Completion.IsCompleted)
+            {
+                // The caller is gone: its queued rows leave the queue, and none of them starts.
+                Cancel(task, new OperationCanceledException("the caller cancelled the request", ex, cancellationToken));
+                throw;
+            }
+            catch (TimeoutException)
+            {
+                // Answer at the deadline, whatever a session is still doing with the rows: the task
+                // returns them when its last running slice ends.
+                var late = new DeadlineExceededException("no scores by the deadline (a batch was still running or waiting)");
+                Cancel(task, late);
+                throw late;
+            }
 
             // Scores that arrive after the deadline are of no use to the caller: the contract is a
             // timely answer or DEADLINE_EXCEEDED, never a late one.
@@ -144,16 +185,20 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
     }
 
-    private void Cancel(ScoringTask task, CancellationToken token)
+    /// <summary>Takes the task's queued slices out and ends it with <paramref name="error"/> once nothing of it runs.</summary>
+    private void Cancel(ScoringTask task, Exception error)
     {
         lock (_lock)
         {
             _queue.Remove(task);
-            _observer.QueuedRows(_queue.QueuedRows);
+            QueuedRowsChanged();
         }
 
-        task.Fail(new OperationCanceledException("the caller cancelled the request", token));
+        task.Fail(error);
     }
+
+    /// <summary>Reports the queue's rows (called under the lock).</summary>
+    private void QueuedRowsChanged() => _observer.QueuedRows(_queue.QueuedRows);
 
     private void Signal() => Volatile.Read(ref _wake).TrySetResult();
 
@@ -166,10 +211,27 @@ public sealed class BatchScheduler : IAsyncDisposable
     {
         if (Volatile.Read(ref _disposed) == 0)
         {
-            Dispatch();
+            TryDispatch();
         }
 
         Signal();
+    }
+
+    /// <summary>
+    /// <see cref="Dispatch"/>, which must never end the thread it runs on (a replica's worker, the
+    /// timer loop): a failure is logged and the next decision comes soon after.
+    /// </summary>
+    private DateTimeOffset? TryDispatch()
+    {
+        try
+        {
+            return Dispatch();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Dispatching batches failed; trying again shortly");
+            return _time.GetUtcNow() + MinimumWait;
+        }
     }
 
     private async Task DispatchLoopAsync()
@@ -178,7 +240,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         while (!token.IsCancellationRequested)
         {
             var wake = Volatile.Read(ref _wake).Task;
-            var nextDecision = Dispatch();
+            var nextDecision = TryDispatch();
             var timer = _stopped;
             if (nextDecision is { } at)
             {
@@ -234,7 +296,7 @@ public sealed class BatchScheduler : IAsyncDisposable
                 next = now + MinimumWait;
             }
 
-            _observer.QueuedRows(_queue.QueuedRows);
+            QueuedRowsChanged();
         }
 
         foreach (var task in expired)
@@ -275,7 +337,7 @@ public sealed class BatchScheduler : IAsyncDisposable
                     _queue.Remove(slice.Owner!);
                 }
 
-                _observer.QueuedRows(_queue.QueuedRows);
+                QueuedRowsChanged();
             }
 
             foreach (var slice in batch.Slices)

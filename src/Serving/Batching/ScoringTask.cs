@@ -5,8 +5,9 @@ namespace Serving.Batching;
 
 /// <summary>
 /// One request inside the batcher: its rows, deadline and priority, its slices still queued, and
-/// the scores and timings gathered as its slices complete. It completes only once none of its rows
-/// is executing, so its pooled buffers are never returned while a session still reads them.
+/// the scores and timings gathered as its slices complete. It owns the rows: it completes, and
+/// returns them to the pool, only once none of its rows is executing, so a session never reads
+/// returned buffers (the caller may have been answered before, at its deadline).
 /// </summary>
 internal sealed class ScoringTask
 {
@@ -14,6 +15,7 @@ internal sealed class ScoringTask
     private readonly List<BatchExecution> _batches = [];
     private int _slicesLeft;
     private int _executing;
+    private bool _done;
     private Exception? _failure;
 
     public ScoringTask(FeatureRows rows, DateTimeOffset deadline, Priority priority, DateTimeOffset enqueuedAt)
@@ -96,16 +98,18 @@ internal sealed class ScoringTask
 
     private void TryComplete()
     {
-        if (_executing > 0)
+        if (_executing > 0 || _done || (_failure is null && _slicesLeft > 0))
         {
             return;
         }
 
+        _done = true;
+        Rows.Dispose();
         if (_failure is not null)
         {
             _completion.TrySetException(_failure);
         }
-        else if (_slicesLeft == 0)
+        else
         {
             _completion.TrySetResult(ScoreResult.Combine(Scores, _batches));
         }
