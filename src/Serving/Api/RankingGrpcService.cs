@@ -60,6 +60,10 @@ internal sealed class RankingGrpcService(
         {
             throw RpcErrors.DeadlineExceeded(ex.Message);
         }
+        catch (BatchFailedException ex)
+        {
+            throw RpcErrors.BatchFailed(ex.Message);
+        }
 
         var response = new RankResponse
         {

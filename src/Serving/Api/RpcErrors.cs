@@ -17,4 +17,7 @@ internal static class RpcErrors
     }
 
     public static RpcException DeadlineExceeded(string message) => new(new Status(StatusCode.DeadlineExceeded, message));
+
+    /// <summary>The request's batch failed on its device (a session error, a terminated run): UNAVAILABLE, so clients retry.</summary>
+    public static RpcException BatchFailed(string message) => new(new Status(StatusCode.Unavailable, $"{message}; retry"));
 }

@@ -15,9 +15,11 @@ namespace Serving.Execution;
 /// </summary>
 public sealed class DevicePool : IBatchExecutor
 {
-    private readonly BlockingCollection<Attempt> _queue = new(new ConcurrentQueue<Attempt>());
+    private readonly BlockingCollection<PoolAttempt> _queue = new(new ConcurrentQueue<PoolAttempt>());
     private readonly SemaphoreSlim _slots;
     private readonly List<Thread> _workers = [];
+    private readonly List<RunWatchdog> _watchdogs = [];
+    private readonly DevicePoolLimits _limits;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<BatchExecution>? _onExecuted;
@@ -32,7 +34,8 @@ public sealed class DevicePool : IBatchExecutor
     /// <param name="time">The clock batches are timed with.</param>
     /// <param name="logger">Where failed batches are logged.</param>
     /// <param name="onExecuted">Called with each executed batch (metrics).</param>
-    public DevicePool(string device, IReadOnlyList<IReplica> replicas, BatchCostModel cost, TimeProvider time, ILogger logger, Action<BatchExecution>? onExecuted = null)
+    /// <param name="limits">Run and stop timeouts (<see cref="DevicePoolLimits.Default"/> when null).</param>
+    public DevicePool(string device, IReadOnlyList<IReplica> replicas, BatchCostModel cost, TimeProvider time, ILogger logger, Action<BatchExecution>? onExecuted = null, DevicePoolLimits? limits = null)
     {
         if (replicas.Count == 0)
         {
@@ -46,14 +49,17 @@ public sealed class DevicePool : IBatchExecutor
         _time = time;
         _logger = logger;
         _onExecuted = onExecuted;
+        _limits = limits ?? DevicePoolLimits.Default;
         _active = replicas.Count;
         _slots = new SemaphoreSlim(replicas.Count);
         for (var i = 0; i < replicas.Count; i++)
         {
             var replica = replicas[i];
-            var worker = new Thread(() => Work(replica)) { IsBackground = true, Name = $"serving-{device}-{i}" };
-            worker.Start();
+            var watchdog = new RunWatchdog(replica, time, _limits.RunTimeout);
+            var worker = new Thread(() => Work(replica, watchdog)) { IsBackground = true, Name = $"serving-{device}-{i}" };
+            _watchdogs.Add(watchdog);
             _workers.Add(worker);
+            worker.Start();
         }
     }
 
@@ -105,7 +111,7 @@ public sealed class DevicePool : IBatchExecutor
             }
 
             Volatile.Write(ref _active, target);
-            ReplicaIdle?.Invoke();
+            RaiseIdle();
             return target;
         }
     }
@@ -117,7 +123,8 @@ public sealed class DevicePool : IBatchExecutor
     /// </summary>
     public Task<BatchExecution> ExecuteAsync(Batch batch, CancellationToken cancellationToken = default)
     {
-        var attempt = new Attempt(batch, _time.GetTimestamp());
+        ArgumentNullException.ThrowIfNull(batch);
+        var attempt = new PoolAttempt(batch, _time.GetTimestamp());
         Interlocked.Increment(ref _queued);
         try
         {
@@ -137,7 +144,7 @@ public sealed class DevicePool : IBatchExecutor
         return attempt.Completion.Task;
     }
 
-    private void Work(IReplica replica)
+    private void Work(IReplica replica, RunWatchdog watchdog)
     {
         while (true)
         {
@@ -152,7 +159,7 @@ public sealed class DevicePool : IBatchExecutor
             Interlocked.Increment(ref _executing);
             try
             {
-                Run(replica, attempt);
+                Run(replica, watchdog, attempt);
             }
             finally
             {
@@ -160,13 +167,13 @@ public sealed class DevicePool : IBatchExecutor
                 _slots.Release();
             }
 
-            ReplicaIdle?.Invoke();
+            RaiseIdle();
         }
 
         replica.Dispose();
     }
 
-    private void Run(IReplica replica, Attempt attempt)
+    private void Run(IReplica replica, RunWatchdog watchdog, PoolAttempt attempt)
     {
         if (!attempt.TryStart())
         {
@@ -177,7 +184,18 @@ public sealed class DevicePool : IBatchExecutor
         var started = _time.GetTimestamp();
         try
         {
-            replica.Execute(batch.Slices, attempt.TryClaimScatter);
+            using (watchdog.Start())
+            {
+                try
+                {
+                    replica.Execute(batch.Slices, attempt.TryClaimScatter);
+                }
+                finally
+                {
+                    watchdog.End();
+                }
+            }
+
             var finished = _time.GetTimestamp();
             var execution = new BatchExecution(
                 Device,
@@ -190,15 +208,38 @@ public sealed class DevicePool : IBatchExecutor
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Batch of {Rows} rows failed on {Device}", batch.Rows, Device);
-            attempt.Completion.TrySetException(ex);
+            var why = watchdog.Terminated
+                ? $"ran longer than {_limits.RunTimeout.TotalMilliseconds:0} ms and was terminated"
+                : $"failed: {ex.Message}";
+            _logger.LogError(ex, "Batch of {Rows} rows on {Device} {Why}", batch.Rows, Device, why);
+            attempt.Completion.TrySetException(new BatchFailedException(Device, $"a batch of {batch.Rows} rows on {Device} {why}", ex));
         }
         finally
         {
+            attempt.Finish();
             attempt.Registration.Dispose();
         }
     }
 
+    /// <summary>Tells the batcher a replica is free; a failing handler is logged, never allowed to end the worker thread.</summary>
+    private void RaiseIdle()
+    {
+        try
+        {
+            ReplicaIdle?.Invoke();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "A replica-idle handler on {Device} failed; the pool carries on", Device);
+        }
+    }
+
+    /// <summary>
+    /// Stops the pool: batches already queued still run, then the workers end and dispose their
+    /// replicas. A run still going after <see cref="DevicePoolLimits.StopTimeout"/> is terminated;
+    /// one that ignores that too is left to the process exit after another stop timeout (its
+    /// replica is not disposed under it).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_queue.IsAddingCompleted)
@@ -210,37 +251,31 @@ public sealed class DevicePool : IBatchExecutor
 
         // Free every worker, even those behind parked slots, so each sees the queue complete.
         _slots.Release(LoadedReplicas);
-        await Task.Run(() => _workers.ForEach(w => w.Join())).ConfigureAwait(false);
-        _queue.Dispose();
+        var joined = Task.Run(() => _workers.ForEach(w => w.Join()));
+        if (await EndsWithin(joined).ConfigureAwait(false))
+        {
+            _queue.Dispose();
+            return;
+        }
+
+        var terminated = _watchdogs.Count(w => w.TerminateCurrent());
+        _logger.LogWarning("Stopping {Device}: {Runs} runs still going after {Timeout}; terminated", Device, terminated, _limits.StopTimeout);
+        if (!await EndsWithin(joined).ConfigureAwait(false))
+        {
+            _logger.LogError("Stopping {Device}: runs ignore the terminate flag; leaving them to the process exit", Device);
+        }
     }
 
-    /// <summary>
-    /// One try of a batch on this pool: the batch, and whether it may still start and write its
-    /// scores. A batch abandoned here (a GPU timeout) may be tried again on another pool, so the
-    /// state belongs to the try, not to the batch.
-    /// </summary>
-    private sealed class Attempt(Batch batch, long enqueuedTimestamp)
+    private async Task<bool> EndsWithin(Task task)
     {
-        private const int Pending = 0, Running = 1, Abandoned = 2, Scattering = 3;
-        private int _state;
-
-        public Batch Batch { get; } = batch;
-        public long EnqueuedTimestamp { get; } = enqueuedTimestamp;
-        public CancellationTokenRegistration Registration { get; set; }
-        public TaskCompletionSource<BatchExecution> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Pending) == Pending;
-
-        /// <summary>True when the scores may still be written back (the batch was not abandoned meanwhile).</summary>
-        public bool TryClaimScatter() => Interlocked.CompareExchange(ref _state, Scattering, Running) == Running;
-
-        public void Abandon(CancellationToken token)
+        try
         {
-            if (Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending
-                || Interlocked.CompareExchange(ref _state, Abandoned, Running) == Running)
-            {
-                Completion.TrySetCanceled(token);
-            }
+            await task.WaitAsync(_limits.StopTimeout, _time).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 }

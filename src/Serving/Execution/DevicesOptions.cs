@@ -15,6 +15,17 @@ public sealed class DevicesOptions
     [ValidateObjectMembers]
     public GpuPoolOptions Gpu { get; set; } = new();
 
+    /// <summary>A session run taking longer is terminated and its batch fails (UNAVAILABLE; on the GPU, re-run on CPU): a hung run never holds a request or a replica for ever.</summary>
+    [SettingRange(SectionName, "00:00:00.010", "01:00:00")]
+    public TimeSpan RunTimeout { get; set; } = DevicePoolLimits.Default.RunTimeout;
+
+    /// <summary>On shutdown, how long a pool waits for running batches before terminating them (and again before giving up on them).</summary>
+    [SettingRange(SectionName, "00:00:00", "00:10:00")]
+    public TimeSpan StopTimeout { get; set; } = DevicePoolLimits.Default.StopTimeout;
+
+    /// <summary>The run and stop timeouts as a pool takes them.</summary>
+    public DevicePoolLimits Limits => new(RunTimeout, StopTimeout);
+
     /// <summary>
     /// These defaults with a model's config.json <c>devices</c> section applied, validated: a bad
     /// value is a <see cref="ModelConfigException"/> naming <paramref name="configPath"/> and every problem.
@@ -28,7 +39,7 @@ public sealed class DevicesOptions
         cpu.IntraOpThreads = model?.Cpu?.IntraOpThreads ?? Cpu.IntraOpThreads;
         gpu.Enabled = model?.Gpu?.Enabled ?? Gpu.Enabled;
         gpu.ReplicasPerDevice = model?.Gpu?.ReplicasPerDevice ?? Gpu.ReplicasPerDevice;
-        var merged = new DevicesOptions { Cpu = cpu, Gpu = gpu };
+        var merged = new DevicesOptions { Cpu = cpu, Gpu = gpu, RunTimeout = RunTimeout, StopTimeout = StopTimeout };
         var result = new DevicesOptionsValidator().Validate(null, merged);
         return result.Failed
             ? throw new ModelConfigException(configPath, $"'devices', merged over the server's settings: {string.Join("; ", result.Failures)}")

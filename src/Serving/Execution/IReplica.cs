@@ -13,4 +13,7 @@ public interface IReplica : IDisposable
     /// <paramref name="mayScatter"/> says the batch was abandoned meanwhile.
     /// </summary>
     void Execute(IReadOnlyList<RowSlice> slices, Func<bool>? mayScatter = null);
+
+    /// <summary>Asks the run going now to stop (from another thread): <see cref="Execute"/> then throws. The next run is not affected.</summary>
+    void Terminate();
 }

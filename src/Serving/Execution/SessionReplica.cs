@@ -120,6 +120,7 @@ public sealed class SessionReplica : IReplica
 
             long[] outputShape = _outputHasColumn ? [rows, 1] : [rows];
             output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _scores.AsMemory(0, rows), outputShape);
+            _runOptions.Terminate = false; // a terminate asked of the previous run must not stop this one
             _session.Run(_runOptions, _inputNames, new ArraySegment<OrtValue>(inputValues, 0, _inputs.Count), _outputNames, [output]);
         }
         finally
@@ -134,6 +135,9 @@ public sealed class SessionReplica : IReplica
             output?.Dispose();
         }
     }
+
+    /// <summary>Sets ONNX Runtime's terminate flag: the run going now stops at its next node and throws.</summary>
+    public void Terminate() => _runOptions.Terminate = true;
 
     public void Dispose()
     {

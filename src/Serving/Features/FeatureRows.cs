@@ -5,13 +5,18 @@ namespace Serving.Features;
 
 /// <summary>
 /// One request's assembled rows: for each model input a row-major [rows, columns] buffer rented
-/// from the array pool. Disposing returns the buffers.
+/// from the array pool. Disposing ends the owner's use; the buffers go back to the pool once no
+/// reader (<see cref="TryAddReader"/>: a session copying rows) holds them either.
 /// </summary>
 public sealed class FeatureRows : IDisposable
 {
     private readonly IReadOnlyList<InputTensorSpec> _inputs;
     private readonly float[]?[] _float32;
     private readonly long[]?[] _int64;
+
+    /// <summary>The owner's reference plus one per reader; the buffers go back at zero.</summary>
+    private int _references = 1;
+    private int _ownerReleased;
 
     private FeatureRows(IReadOnlyList<InputTensorSpec> inputs, int rows)
     {
@@ -35,20 +40,37 @@ public sealed class FeatureRows : IDisposable
 
     public int Rows { get; }
 
-    /// <summary>True once the buffers went back to the pool (after <see cref="Dispose"/>).</summary>
-    public bool Returned
+    /// <summary>True once the buffers went back to the pool (the owner disposed them and no reader holds them).</summary>
+    public bool Returned => Volatile.Read(ref _references) == 0;
+
+    /// <summary>
+    /// Holds the buffers for a reader that may outlive the owner's use (a session copying rows of
+    /// a batch that was abandoned meanwhile). False when they were already returned: do not read.
+    /// Every successful call needs one <see cref="ReleaseReader"/>.
+    /// </summary>
+    public bool TryAddReader()
     {
-        get
+        var references = Volatile.Read(ref _references);
+        while (references > 0)
         {
-            for (var i = 0; i < _float32.Length; i++)
+            var seen = Interlocked.CompareExchange(ref _references, references + 1, references);
+            if (seen == references)
             {
-                if (_float32[i] is not null || _int64[i] is not null)
-                {
-                    return false;
-                }
+                return true;
             }
 
-            return true;
+            references = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Ends a reader's hold; the last one out returns the buffers.</summary>
+    public void ReleaseReader()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            ReturnBuffers();
         }
     }
 
@@ -76,7 +98,16 @@ public sealed class FeatureRows : IDisposable
         Int64(inputIndex).Slice(firstRow * columns, rowCount * columns).CopyTo(destination);
     }
 
+    /// <summary>Ends the owner's use (once; later calls do nothing).</summary>
     public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _ownerReleased, 1) == 0)
+        {
+            ReleaseReader();
+        }
+    }
+
+    private void ReturnBuffers()
     {
         for (var i = 0; i < _float32.Length; i++)
         {

@@ -23,13 +23,13 @@ internal sealed class ModelVersionBuilder(
         var cpuReplicas = devices.Cpu.Replicas;
         var threads = devices.Cpu.IntraOpThreads;
         var cpuCost = new BatchCostModel();
-        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => CpuSessionFactory.Create(modelPath, threads)), cpuCost), cpuCost, time, logger, Record(spec));
+        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => CpuSessionFactory.Create(modelPath, threads)), cpuCost), cpuCost, time, logger, Record(spec), devices.Limits);
         var statuses = new List<DeviceStatus> { new("cpu", true, $"{cpuReplicas} replicas x {threads} threads") };
         metrics.DeviceState.WithLabels(spec.Name, "cpu").Set(1);
 
         var pools = new List<DevicePool> { cpu };
         IBatchExecutor executor = cpu;
-        var gpu = TryCreateGpuPool(spec, modelPath, factory, devices.Gpu, out var gpuStatus);
+        var gpu = TryCreateGpuPool(spec, modelPath, factory, devices, out var gpuStatus);
         if (gpuStatus is not null)
         {
             statuses.Add(gpuStatus);
@@ -51,8 +51,9 @@ internal sealed class ModelVersionBuilder(
         return new ServedModelVersion(spec, version, modelPath, scheduler, pools, statuses) { Ready = true };
     }
 
-    private DevicePool? TryCreateGpuPool(ModelSpec spec, string modelPath, ReplicaFactory factory, GpuPoolOptions gpuOptions, out DeviceStatus? status)
+    private DevicePool? TryCreateGpuPool(ModelSpec spec, string modelPath, ReplicaFactory factory, DevicesOptions devices, out DeviceStatus? status)
     {
+        var gpuOptions = devices.Gpu;
         status = null;
         if (!gpuOptions.Enabled)
         {
@@ -66,9 +67,9 @@ internal sealed class ModelVersionBuilder(
         }
 
         var cost = new BatchCostModel();
+        var replicas = new List<SessionReplica>();
         try
         {
-            var replicas = new List<SessionReplica>();
             foreach (var deviceId in gpuOptions.DeviceIds)
             {
                 Func<InferenceSession> open = gpuOptions.StandIn
@@ -81,10 +82,12 @@ internal sealed class ModelVersionBuilder(
                 ? $"{replicas.Count} stand-in replicas (CPU sessions behind the GPU pool: Serving:Devices:Gpu:StandIn)"
                 : $"{replicas.Count} CUDA replicas on devices {string.Join(",", gpuOptions.DeviceIds)}";
             status = new DeviceStatus("gpu", true, detail);
-            return new DevicePool("gpu", replicas, cost, time, logger, Record(spec));
+            return new DevicePool("gpu", replicas, cost, time, logger, Record(spec), devices.Limits);
         }
         catch (OnnxRuntimeException ex)
         {
+            // Sessions already made on earlier devices would hold GPU memory for nothing.
+            replicas.ForEach(r => r.Dispose());
             var reason = $"CUDA sessions cannot be created: {FirstLine(ex.Message)}";
             if (gpuAvailability.RecordFailure(reason))
             {

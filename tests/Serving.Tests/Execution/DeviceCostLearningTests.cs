@@ -94,6 +94,10 @@ public sealed class DeviceCostLearningTests
             }
         }
 
+        public void Terminate()
+        {
+        }
+
         public void Dispose()
         {
         }
