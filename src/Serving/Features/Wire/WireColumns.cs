@@ -11,6 +11,9 @@ namespace Serving.Features.Wire;
 /// </summary>
 internal ref struct WireColumns
 {
+    /// <summary>A <c>Features</c> message lies inside the request (for <see cref="ProtoWireReader.RecursionLimit"/>).</summary>
+    private const int FeaturesDepth = 1;
+
     private readonly WireRankRequest _request;
     private readonly IReadOnlyList<Range> _parts;
     private int _part;
@@ -55,7 +58,7 @@ internal ref struct WireColumns
                 return false;
             }
 
-            _reader = new ProtoWireReader(_request.Bytes(_parts[_part]));
+            _reader = new ProtoWireReader(_request.Bytes(_parts[_part]), FeaturesDepth);
         }
     }
 }
@@ -67,6 +70,9 @@ internal ref struct WireColumns
 /// </summary>
 internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, int index)
 {
+    /// <summary>A column lies inside a <c>Features</c> message inside the request (for <see cref="ProtoWireReader.RecursionLimit"/>).</summary>
+    private const int ColumnDepth = 2;
+
     private readonly ReadOnlySpan<byte> _bytes = bytes;
 
     /// <summary>A <c>DenseColumn</c> (else a <c>SparseColumn</c>).</summary>
@@ -82,7 +88,7 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     public ColumnScan Scan()
     {
         var scan = default(ColumnScan);
-        var reader = new ProtoWireReader(_bytes);
+        var reader = new ProtoWireReader(_bytes, ColumnDepth);
         while (reader.TryReadTag(out var field, out var wireType))
         {
             switch ((field, wireType))
@@ -126,7 +132,7 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     /// <summary>The <c>values</c> of a <c>SparseColumn</c>: one length-delimited field per value.</summary>
     public ref struct StringValues(ReadOnlySpan<byte> column)
     {
-        private ProtoWireReader _reader = new(column);
+        private ProtoWireReader _reader = new(column, ColumnDepth);
 
         public ReadOnlySpan<byte> Current { get; private set; }
 
@@ -152,7 +158,7 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     /// <summary>The <c>ids</c> of a <c>SparseColumn</c>, packed or one field each.</summary>
     public ref struct IdValues(ReadOnlySpan<byte> column)
     {
-        private ProtoWireReader _reader = new(column);
+        private ProtoWireReader _reader = new(column, ColumnDepth);
         private ProtoWireReader _packed;
 
         public ulong Current { get; private set; }
@@ -194,7 +200,7 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     /// <summary>The <c>values</c> of a <c>DenseColumn</c>, packed or one fixed32 field each.</summary>
     public ref struct FloatValues(ReadOnlySpan<byte> column)
     {
-        private ProtoWireReader _reader = new(column);
+        private ProtoWireReader _reader = new(column, ColumnDepth);
         private ProtoWireReader _packed;
 
         public float Current { get; private set; }
