@@ -1,3 +1,4 @@
+using System.Text.Unicode;
 using Serving.Contracts.Ranking.V1;
 using FeaturesMessage = Serving.Contracts.Ranking.V1.Features;
 
@@ -94,7 +95,14 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
             switch ((field, wireType))
             {
                 case (SparseColumn.NameFieldNumber, ProtoWireReader.LengthDelimited):
-                    scan.Name = reader.ReadLengthDelimited();
+                    // The last name wins, but protobuf refuses the message if any of them is not
+                    // UTF-8: a replaced name that is not stays, for the resolver to refuse.
+                    var name = reader.ReadLengthDelimited();
+                    if (scan.Name.IsEmpty || Utf8.IsValid(scan.Name))
+                    {
+                        scan.Name = name;
+                    }
+
                     break;
                 case (SparseColumn.ValuesFieldNumber, ProtoWireReader.LengthDelimited):
                     var values = reader.ReadLengthDelimited();
