@@ -26,8 +26,8 @@ internal static class RandomRankRequests
         (1, Gen.OneOf("é", "日本", "😀", "\u0000", "a\u0000b", "\uFEFF")));
 
     private static readonly Gen<float> Float = Gen.Frequency(
-        (40, Gen.Float[-1e6f, 1e6f]),
-        (4, Gen.OneOf(float.NaN, BitConverter.UInt32BitsToSingle(0x7FC00001), BitConverter.UInt32BitsToSingle(0xFFFFFFFF), -0f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue)),
+        (400, Gen.Float[-1e6f, 1e6f]),
+        (40, Gen.OneOf(float.NaN, BitConverter.UInt32BitsToSingle(0x7FC00001), BitConverter.UInt32BitsToSingle(0xFFFFFFFF), -0f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue)),
         (1, Gen.OneOf(float.PositiveInfinity, float.NegativeInfinity)));
 
     private static readonly Gen<long> Id = Gen.Frequency((3, Gen.Long), (1, Gen.Long[-5, 5]), (1, Gen.OneOf(long.MinValue, long.MaxValue)));
@@ -57,7 +57,7 @@ internal static class RandomRankRequests
 
     /// <summary>A feature of the spec: left out, in the context (one value) or among the candidates; rarely in both (refused).</summary>
     private static Gen<(byte[]? Context, byte[]? Candidates)> Feature(string name, bool dense, int count) =>
-        from place in Gen.Frequency((3, Gen.Const(0)), (2, Gen.Const(1)), (4, Gen.Const(2)), (1, Gen.Const(3)))
+        from place in Gen.Frequency((12, Gen.Const(0)), (8, Gen.Const(1)), (16, Gen.Const(2)), (1, Gen.Const(3)))
         from inContext in Column(name, dense, 1)
         from inCandidates in Column(name, dense, count)
         select (place is 1 or 3 ? inContext : null, place is 2 or 3 ? inCandidates : null);
@@ -76,8 +76,8 @@ internal static class RandomRankRequests
 
     /// <summary>One column, as a <c>Features</c> field: its values (now and then one too many or too few), its name (maybe written twice) and unknown fields, in any order.</summary>
     private static Gen<byte[]> Column(string name, bool dense, int count) =>
-        from size in Gen.Frequency((20, Gen.Const(Math.Max(count, 0))), (1, Gen.Const(Math.Max(count, 0) + 1)), (1, Gen.Const(Math.Max(count, 1) - 1)))
-        from values in dense ? FloatValues(size) : Gen.Frequency((3, StringValues(size)), (2, IdValues(size)), (1, BothValuesAndIds(size)))
+        from size in Gen.Frequency((60, Gen.Const(Math.Max(count, 0))), (1, Gen.Const(Math.Max(count, 0) + 1)), (1, Gen.Const(Math.Max(count, 1) - 1)))
+        from values in dense ? FloatValues(size) : Gen.Frequency((12, StringValues(size)), (8, IdValues(size)), (1, BothValuesAndIds(size)))
         from names in Names(name)
         from unknown in UnknownFields(dense ? DenseKnown : SparseKnown)
         from order in Gen.Shuffle((byte[][])[.. values, .. unknown, .. names])
@@ -85,7 +85,7 @@ internal static class RandomRankRequests
 
     /// <summary>The name, now and then preceded (after the shuffle: maybe followed) by another valid name: the last one written wins.</summary>
     private static Gen<byte[][]> Names(string name) =>
-        from twice in Gen.Frequency((8, Gen.Const(false)), (1, Gen.Const(true)))
+        from twice in Gen.Frequency((30, Gen.Const(false)), (1, Gen.Const(true)))
         from other in Text
         from pad in Pad
         select twice
@@ -131,7 +131,7 @@ internal static class RandomRankRequests
             .Select(i => Proto.Concat(order[(i == 0 ? 0 : cuts.Order().ElementAt(i - 1))..(i == cuts.Length ? order.Length : cuts.Order().ElementAt(i))]))
             .ToArray();
 
-    /// <summary>The top-level scalars, each left out, written once, or written twice (the last wins).</summary>
+    /// <summary>The top-level scalars, each left out, written once, or written twice (the last wins; the count is always there).</summary>
     private static Gen<byte[][]> Scalars(int count) =>
         from model in Gen.Frequency((4, Gen.Const("tiny")), (1, Text))
         from version in Text
@@ -140,13 +140,14 @@ internal static class RandomRankRequests
         from priority in Gen.Frequency((4, Gen.Int[0, 1]), (1, Gen.Int))
         from countWidth in Gen.Bool
         from present in Gen.Int[0, 2].Array[6]
-        from first in Gen.UInt.Array[6]
+        from first in Gen.UInt.Array[6] // the values written first, where a scalar is written twice
         select (byte[][])[
             .. Repeat(present[0], Proto.Delimited(RankRequest.ModelFieldNumber, Encoding.UTF8.GetBytes(model)), Proto.Delimited(RankRequest.ModelFieldNumber, [(byte)'x'])),
             .. Repeat(present[1], Proto.Delimited(RankRequest.VersionFieldNumber, Encoding.UTF8.GetBytes(version)), Proto.Delimited(RankRequest.VersionFieldNumber, [])),
             .. Repeat(present[2], Proto.Delimited(RankRequest.RequestIdFieldNumber, Encoding.UTF8.GetBytes(requestId)), Proto.Delimited(RankRequest.RequestIdFieldNumber, [(byte)'r'])),
-            // int32 negatives are written sign-extended to 10 bytes; a 5-byte form of the low 32 bits reads the same.
-            .. Repeat(present[3] == 0 ? 1 : present[3], VarintField(RankRequest.CandidateCountFieldNumber, countWidth ? unchecked((ulong)(long)count) : unchecked((uint)count)), VarintField(RankRequest.CandidateCountFieldNumber, first[3])),
+            // int32 negatives are written sign-extended to 10 bytes; a 5-byte form of the low 32 bits reads the same (and is the
+            // other copy when the count is written twice: the shuffle may put either last).
+            .. Repeat(present[3] == 0 ? 1 : present[3], VarintField(RankRequest.CandidateCountFieldNumber, countWidth ? unchecked((ulong)(long)count) : unchecked((uint)count)), VarintField(RankRequest.CandidateCountFieldNumber, countWidth ? unchecked((uint)count) : unchecked((ulong)(long)count))),
             .. Repeat(present[4], VarintField(RankRequest.BudgetMsFieldNumber, budget), VarintField(RankRequest.BudgetMsFieldNumber, first[4])),
             .. Repeat(present[5], VarintField(RankRequest.PriorityFieldNumber, unchecked((ulong)(long)priority)), VarintField(RankRequest.PriorityFieldNumber, first[5]))];
 

@@ -145,6 +145,6 @@ internal static partial class Readings
         return text.ToString();
     }
 
-    [GeneratedRegex("invalid: .*")]
+    [GeneratedRegex("invalid: .*", RegexOptions.Singleline)] // to the end: an echoed name may hold a newline
     private static partial Regex InvalidMessage();
 }
