@@ -9,6 +9,13 @@ internal static class FuzzRequests
 
     public static readonly IReadOnlyList<RankRequest> Pool = Build();
 
+    /// <summary>A case's draw from its seed: the random source of its mutations, the request it mutates and a donor for splices (indexes into <see cref="Pool"/>).</summary>
+    public static (Random Random, int Valid, int Donor) Draw(int seed)
+    {
+        var random = new Random(seed);
+        return (random, random.Next(Pool.Count), random.Next(Pool.Count));
+    }
+
     private static List<RankRequest> Build()
     {
         var pool = new List<RankRequest>();

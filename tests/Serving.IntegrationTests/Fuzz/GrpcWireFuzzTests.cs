@@ -31,9 +31,7 @@ public class GrpcWireFuzzTests(FuzzServer fixture, ITestOutputHelper output)
     public static (byte[] Bytes, string Description) Case(int index)
     {
         var seed = BaseSeed + index;
-        var random = new Random(seed);
-        var valid = random.Next(FuzzRequests.Pool.Count);
-        var donor = random.Next(FuzzRequests.Pool.Count);
+        var (random, valid, donor) = FuzzRequests.Draw(seed);
         var (bytes, mutations) = new WireMutator(random).Mutate(FuzzRequests.Pool[valid].ToByteArray(), FuzzRequests.Pool[donor].ToByteArray());
         return (bytes, $"case {index} (seed {seed}, GrpcWireFuzzTests.Case({index})): request {valid} of the pool ({FuzzRequests.Pool[valid].Model}), donor {donor}; {mutations}");
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Serving.TestSupport;
 
 namespace Serving.IntegrationTests.Fuzz;
 
@@ -140,10 +141,14 @@ internal sealed class JsonMutator(Random random)
         }
     }
 
+    /// <summary>The shared raw mutations (<see cref="RawMutations"/>), or invalid UTF-8 (mostly inside a string), a byte order mark, another body.</summary>
     private string MutateBytes(ref byte[] bytes, byte[] donor)
     {
-        switch (random.Next(8))
+        var kind = random.Next(RawMutations.Kinds + 3);
+        switch (kind - RawMutations.Kinds)
         {
+            case < 0:
+                return RawMutations.Apply(random, kind, ref bytes, donor);
             case 0:
                 var bad = new byte[][] { [0xC3, 0x28], [0xFF], [0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80] }[random.Next(7)];
                 var text = bytes;
@@ -152,39 +157,6 @@ internal sealed class JsonMutator(Random random)
                 bytes = [.. bytes[..at], .. bad, .. bytes[at..]];
                 return $"invalid UTF-8 {Convert.ToHexString(bad)} at byte {at}";
             case 1:
-                var keep = random.Next(bytes.Length);
-                bytes = bytes[..keep];
-                return $"truncate to {keep} bytes";
-            case 2:
-                var flipped = (byte[])bytes.Clone();
-                var flips = new List<string>();
-                for (var i = random.Next(1, 5); i > 0 && flipped.Length > 0; i--)
-                {
-                    var index = random.Next(flipped.Length);
-                    var bit = random.Next(8);
-                    flipped[index] ^= (byte)(1 << bit);
-                    flips.Add($"{index}.{bit}");
-                }
-
-                bytes = flipped;
-                return $"bit-flip at byte.bit {string.Join(",", flips)}";
-            case 3:
-                var insertAt = random.Next(bytes.Length + 1);
-                var inserted = new byte[random.Next(1, 4)];
-                random.NextBytes(inserted);
-                bytes = [.. bytes[..insertAt], .. inserted, .. bytes[insertAt..]];
-                return $"insert {Convert.ToHexString(inserted)} at {insertAt}";
-            case 4:
-                var deleteAt = random.Next(bytes.Length + 1);
-                var deleted = Math.Min(random.Next(1, 4), bytes.Length - deleteAt);
-                bytes = [.. bytes[..deleteAt], .. bytes[(deleteAt + deleted)..]];
-                return $"delete {deleted} bytes at {deleteAt}";
-            case 5:
-                var head = random.Next(bytes.Length + 1);
-                var tail = random.Next(donor.Length + 1);
-                bytes = [.. bytes[..head], .. donor[tail..]];
-                return $"splice: first {head} bytes, then the donor from byte {tail}";
-            case 6:
                 bytes = [0xEF, 0xBB, 0xBF, .. bytes];
                 return "a UTF-8 byte order mark first";
             default:

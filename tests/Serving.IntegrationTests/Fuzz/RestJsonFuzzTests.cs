@@ -23,9 +23,7 @@ public class RestJsonFuzzTests(FuzzServer fixture, ITestOutputHelper output)
     public static (string Model, byte[] Body, string Description) Case(int index)
     {
         var seed = BaseSeed + index;
-        var random = new Random(seed);
-        var valid = random.Next(FuzzRequests.Pool.Count);
-        var donor = random.Next(FuzzRequests.Pool.Count);
+        var (random, valid, donor) = FuzzRequests.Draw(seed);
         var model = random.Next(10) == 0 ? "nope" : FuzzRequests.Pool[valid].Model;
         var (body, mutations) = new JsonMutator(random).Mutate(JsonFormatter.Default.Format(FuzzRequests.Pool[valid]), JsonFormatter.Default.Format(FuzzRequests.Pool[donor]));
         return (model, body, $"case {index} (seed {seed}, RestJsonFuzzTests.Case({index})): request {valid} of the pool to /v1/models/{model}:rank, donor {donor}; {mutations}");

@@ -1,5 +1,6 @@
 using Serving.Tests.Features.Differential;
 using Serving.TestSupport.Wire;
+using WireType = Google.Protobuf.WireFormat.WireType;
 
 namespace Serving.Tests.Features;
 
@@ -20,7 +21,7 @@ public class UnknownGroupTests
     [InlineData("column")]
     public void Unknown_groups_are_skipped_like_any_unknown_field(string where)
     {
-        byte[] group = [.. Proto.Tag(9, Proto.StartGroup), .. Proto.Tag(1, Proto.Varint), 5, .. Proto.Delimited(2, [1, 2, 3]), .. Nested(10, 3), .. Proto.Tag(9, Proto.EndGroup)];
+        byte[] group = [.. Proto.Tag(9, WireType.StartGroup), .. Proto.Tag(1, WireType.Varint), 5, .. Proto.Delimited(2, [1, 2, 3]), .. Nested(10, 3), .. Proto.Tag(9, WireType.EndGroup)];
         var bytes = Request(where, group);
 
         Assert.NotEqual(Readings.Malformed, Readings.Google(_spec, bytes));
@@ -40,9 +41,9 @@ public class UnknownGroupTests
     {
         byte[] group = kind switch
         {
-            "unterminated" => [.. Proto.Tag(9, Proto.StartGroup), .. Proto.Tag(1, Proto.Varint), 5],
-            "mismatched" => [.. Proto.Tag(9, Proto.StartGroup), .. Proto.Tag(8, Proto.EndGroup)],
-            _ => Proto.Tag(9, Proto.EndGroup),
+            "unterminated" => [.. Proto.Tag(9, WireType.StartGroup), .. Proto.Tag(1, WireType.Varint), 5],
+            "mismatched" => [.. Proto.Tag(9, WireType.StartGroup), .. Proto.Tag(8, WireType.EndGroup)],
+            _ => Proto.Tag(9, WireType.EndGroup),
         };
         var bytes = Request(where, group);
 
@@ -67,13 +68,13 @@ public class UnknownGroupTests
     }
 
     private static byte[] Nested(int field, int depth) =>
-        depth == 0 ? [] : [.. Proto.Tag(field, Proto.StartGroup), .. Nested(field, depth - 1), .. Proto.Tag(field, Proto.EndGroup)];
+        depth == 0 ? [] : [.. Proto.Tag(field, WireType.StartGroup), .. Nested(field, depth - 1), .. Proto.Tag(field, WireType.EndGroup)];
 
     /// <summary>Two candidates with d0 = 1 and 2, and <paramref name="extra"/> in the request, the candidates' <c>Features</c> or the column.</summary>
     private static byte[] Request(string where, byte[] extra)
     {
         byte[] column = [.. Proto.Delimited(1, "d0"u8.ToArray()), .. where == "column" ? extra : [], .. Proto.Delimited(2, [.. Proto.FloatBytes(1), .. Proto.FloatBytes(2)])];
         byte[] features = [.. where == "features" ? extra : [], .. Proto.Delimited(2, column)];
-        return [.. Proto.Delimited(1, "tiny"u8.ToArray()), .. where == "request" ? extra : [], .. Proto.Tag(6, Proto.Varint), 2, .. Proto.Delimited(5, features)];
+        return [.. Proto.Delimited(1, "tiny"u8.ToArray()), .. where == "request" ? extra : [], .. Proto.Tag(6, WireType.Varint), 2, .. Proto.Delimited(5, features)];
     }
 }

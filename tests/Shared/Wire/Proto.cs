@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using WireType = Google.Protobuf.WireFormat.WireType;
 
 namespace Serving.TestSupport.Wire;
 
@@ -9,13 +10,6 @@ namespace Serving.TestSupport.Wire;
 /// </summary>
 internal static class Proto
 {
-    public const int Varint = 0;
-    public const int Fixed64 = 1;
-    public const int LengthDelimited = 2;
-    public const int StartGroup = 3;
-    public const int EndGroup = 4;
-    public const int Fixed32 = 5;
-
     /// <summary>A varint, padded with redundant continuation bytes to at least <paramref name="minBytes"/> (valid up to 10).</summary>
     public static byte[] VarintBytes(ulong value, int minBytes = 1)
     {
@@ -31,7 +25,8 @@ internal static class Proto
         return [.. bytes];
     }
 
-    public static byte[] Tag(long field, int wireType, int minBytes = 1) => VarintBytes(((ulong)field << 3) | (uint)wireType, minBytes);
+    /// <summary>A tag; any wire type (Google.Protobuf's names), 6 and 7 too, and any field number, 0 too.</summary>
+    public static byte[] Tag(long field, WireType wireType, int minBytes = 1) => VarintBytes(((ulong)field << 3) | (uint)wireType, minBytes);
 
     public static byte[] Fixed32Bytes(uint value)
     {
@@ -44,7 +39,7 @@ internal static class Proto
 
     /// <summary>A length-delimited field: tag, length, contents.</summary>
     public static byte[] Delimited(long field, byte[] contents, int padTag = 1, int padLength = 1) =>
-        [.. Tag(field, LengthDelimited, padTag), .. VarintBytes((ulong)contents.Length, padLength), .. contents];
+        [.. Tag(field, WireType.LengthDelimited, padTag), .. VarintBytes((ulong)contents.Length, padLength), .. contents];
 
     public static byte[] Concat(IEnumerable<byte[]> parts) => [.. parts.SelectMany(p => p)];
 }

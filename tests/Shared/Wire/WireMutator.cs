@@ -1,4 +1,5 @@
 using System.Text;
+using WireType = Google.Protobuf.WireFormat.WireType;
 
 namespace Serving.TestSupport.Wire;
 
@@ -45,7 +46,7 @@ internal sealed class WireMutator(Random random)
                 "varint-bomb" => VarintBomb(tree),
                 "length-lie" => LengthLie(tree),
                 "group-wire-type" => GroupWireType(tree),
-                "invalid-wire-type" => RetagNode(tree, "invalid wire type", n => Proto.Tag(n.Field, 6 + random.Next(2))),
+                "invalid-wire-type" => RetagNode(tree, "invalid wire type", n => Proto.Tag(n.Field, (WireType)(6 + random.Next(2)))),
                 "field-zero" => RetagNode(tree, "field number 0", n => Proto.Tag(0, n.WireType)),
                 "invalid-utf8" => InvalidUtf8(tree),
                 "special-floats" => SpecialFloats(tree),
@@ -65,41 +66,8 @@ internal sealed class WireMutator(Random random)
 
     private string MutateBytes(byte[] bytes, byte[] donor, out byte[] result)
     {
-        switch (random.Next(5))
-        {
-            case 0:
-                result = (byte[])bytes.Clone();
-                var flips = new List<string>();
-                for (var i = random.Next(1, 9); i > 0 && result.Length > 0; i--)
-                {
-                    var at = random.Next(result.Length);
-                    var bit = random.Next(8);
-                    result[at] ^= (byte)(1 << bit);
-                    flips.Add($"{at}.{bit}");
-                }
-
-                return $"bit-flip at byte.bit {string.Join(",", flips)}";
-            case 1:
-                var insertAt = random.Next(bytes.Length + 1);
-                var inserted = new byte[random.Next(1, 5)];
-                random.NextBytes(inserted);
-                result = [.. bytes[..insertAt], .. inserted, .. bytes[insertAt..]];
-                return $"insert {Convert.ToHexString(inserted)} at {insertAt}";
-            case 2:
-                var deleteAt = random.Next(bytes.Length + 1);
-                var deleted = Math.Min(random.Next(1, 5), bytes.Length - deleteAt);
-                result = [.. bytes[..deleteAt], .. bytes[(deleteAt + deleted)..]];
-                return $"delete {deleted} bytes at {deleteAt}";
-            case 3:
-                var keep = random.Next(bytes.Length);
-                result = bytes[..keep];
-                return $"truncate to {keep} of {bytes.Length} bytes";
-            default:
-                var head = random.Next(bytes.Length + 1);
-                var tail = random.Next(donor.Length + 1);
-                result = [.. bytes[..head], .. donor[tail..]];
-                return $"splice: first {head} bytes, then the donor from byte {tail}";
-        }
+        result = bytes;
+        return RawMutations.Apply(random, random.Next(RawMutations.Kinds), ref result, donor);
     }
 
     /// <summary>A varint of 10 to 15 bytes where a tag, a length or a varint value goes (over 10 is malformed).</summary>
@@ -119,11 +87,11 @@ internal sealed class WireMutator(Random random)
             case 0:
                 node.RawTag = bomb;
                 return $"{bomb.Length}-byte tag on {placed.Path}";
-            case 1 when node.WireType == Proto.LengthDelimited:
+            case 1 when node.WireType == WireType.LengthDelimited:
                 node.RawLength = bomb;
                 return $"{bomb.Length}-byte length on {placed.Path}";
             default:
-                if (node.WireType != Proto.Varint)
+                if (node.WireType != WireType.Varint)
                 {
                     return null;
                 }
@@ -138,7 +106,7 @@ internal sealed class WireMutator(Random random)
     /// <summary>A length past the end of its message, near 2^31, 2^32 or 2^63, or shorter than the contents.</summary>
     private string? LengthLie(List<WireNode> tree)
     {
-        var placed = Pick(WireTree.Walk(tree).Where(p => p.Node.WireType == Proto.LengthDelimited));
+        var placed = Pick(WireTree.Walk(tree).Where(p => p.Node.WireType == WireType.LengthDelimited));
         if (placed.Node is null)
         {
             return null;
@@ -161,7 +129,7 @@ internal sealed class WireMutator(Random random)
     {
         if (random.Next(2) == 0)
         {
-            return RetagNode(tree, "group wire type", n => Proto.Tag(n.Field, Proto.StartGroup + random.Next(2)));
+            return RetagNode(tree, "group wire type", n => Proto.Tag(n.Field, random.Next(2) == 0 ? WireType.StartGroup : WireType.EndGroup));
         }
 
         var (fields, path) = Pick(WireTree.Messages(tree));
@@ -169,16 +137,16 @@ internal sealed class WireMutator(Random random)
         var inner = random.Next(3) == 0 ? [] : RandomUnknownField(depth: 1).Payload;
         var (payload, kind) = random.Next(4) switch
         {
-            0 => ((byte[])[.. inner, .. Proto.Tag(field, Proto.EndGroup)], "a group"),
+            0 => ((byte[])[.. inner, .. Proto.Tag(field, WireType.EndGroup)], "a group"),
             1 => (inner, "an unterminated group"),
-            2 => ((byte[])[.. inner, .. Proto.Tag(field + 1, Proto.EndGroup)], "a group with a mismatched end"),
-            _ => ((byte[])[.. Proto.Tag(field, Proto.StartGroup), .. inner, .. Proto.Tag(field, Proto.EndGroup), .. Proto.Tag(field, Proto.EndGroup)], "a nested group"),
+            2 => ((byte[])[.. inner, .. Proto.Tag(field + 1, WireType.EndGroup)], "a group with a mismatched end"),
+            _ => ((byte[])[.. Proto.Tag(field, WireType.StartGroup), .. inner, .. Proto.Tag(field, WireType.EndGroup), .. Proto.Tag(field, WireType.EndGroup)], "a nested group"),
         };
         var lone = random.Next(5) == 0;
         fields.Insert(random.Next(fields.Count + 1), new WireNode
         {
             Field = field,
-            WireType = lone ? Proto.EndGroup : Proto.StartGroup,
+            WireType = lone ? WireType.EndGroup : WireType.StartGroup,
             Payload = lone ? [] : payload,
         });
         return lone ? $"a lone end-group tag (field {field}) in {path}" : $"{kind} (field {field}) in {path}";
@@ -268,7 +236,7 @@ internal sealed class WireMutator(Random random)
         var node = tree.FirstOrDefault(n => n.Role == WireRole.CandidateCount);
         if (node is null)
         {
-            node = new WireNode { Field = 6, WireType = Proto.Varint, Role = WireRole.CandidateCount };
+            node = new WireNode { Field = 6, WireType = WireType.Varint, Role = WireRole.CandidateCount };
             tree.Add(node);
         }
 
@@ -316,13 +284,13 @@ internal sealed class WireMutator(Random random)
     private WireNode RandomUnknownField(int depth)
     {
         var field = random.Next(3) == 0 ? random.Next(1, 9) : UnknownFieldNumbers[random.Next(UnknownFieldNumbers.Length)];
-        var wireType = random.Next(depth > 1 ? 4 : 5) switch { 0 => Proto.Varint, 1 => Proto.Fixed64, 2 => Proto.LengthDelimited, 3 => Proto.Fixed32, _ => Proto.StartGroup };
-        var payload = new byte[wireType switch { Proto.Fixed64 => 8, Proto.Fixed32 => 4, Proto.LengthDelimited => random.Next(0, 20), _ => 0 }];
+        var wireType = random.Next(depth > 1 ? 4 : 5) switch { 0 => WireType.Varint, 1 => WireType.Fixed64, 2 => WireType.LengthDelimited, 3 => WireType.Fixed32, _ => WireType.StartGroup };
+        var payload = new byte[wireType switch { WireType.Fixed64 => 8, WireType.Fixed32 => 4, WireType.LengthDelimited => random.Next(0, 20), _ => 0 }];
         random.NextBytes(payload);
         payload = wireType switch
         {
-            Proto.Varint => Proto.VarintBytes((ulong)random.NextInt64() << random.Next(2)),
-            Proto.StartGroup => [.. WireTree.Encode([RandomUnknownField(depth + 1)]), .. Proto.Tag(field, Proto.EndGroup)],
+            WireType.Varint => Proto.VarintBytes((ulong)random.NextInt64() << random.Next(2)),
+            WireType.StartGroup => [.. WireTree.Encode([RandomUnknownField(depth + 1)]), .. Proto.Tag(field, WireType.EndGroup)],
             _ => payload,
         };
         return new WireNode { Field = field, WireType = wireType, Payload = payload };

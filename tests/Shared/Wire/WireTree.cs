@@ -1,5 +1,6 @@
 using Serving.Contracts.Ranking.V1;
 using FeaturesMessage = Serving.Contracts.Ranking.V1.Features;
+using WireType = Google.Protobuf.WireFormat.WireType;
 
 namespace Serving.TestSupport.Wire;
 
@@ -32,7 +33,7 @@ internal sealed class WireNode
 {
     public required long Field { get; set; }
 
-    public required int WireType { get; set; }
+    public required WireType WireType { get; set; }
 
     public WireRole Role { get; set; }
 
@@ -75,7 +76,7 @@ internal static class WireTree
         {
             output.AddRange(node.RawTag ?? Proto.Tag(node.Field, node.WireType));
             var value = node.Children is null ? node.Payload : Encode(node.Children);
-            if (node.WireType == Proto.LengthDelimited || node.RawLength is not null)
+            if (node.WireType == WireType.LengthDelimited || node.RawLength is not null)
             {
                 output.AddRange(node.RawLength ?? Proto.VarintBytes((ulong)value.Length));
             }
@@ -115,40 +116,16 @@ internal static class WireTree
 
     private static string Name(WireNode node) => node.Role == WireRole.Unknown ? $"field{node.Field}/wt{node.WireType}" : node.Role.ToString();
 
-    private static List<WireNode> ParseMessage(ReadOnlySpan<byte> bytes, Func<long, int, WireRole> role)
+    private static List<WireNode> ParseMessage(ReadOnlySpan<byte> bytes, Func<long, WireType, WireRole> role)
     {
         var fields = new List<WireNode>();
         var position = 0;
         while (position < bytes.Length)
         {
             var tag = ReadVarint(bytes, ref position);
-            var node = new WireNode { Field = (long)(tag >> 3), WireType = (int)(tag & 7) };
+            var node = new WireNode { Field = (long)(tag >> 3), WireType = (WireType)(tag & 7) };
             node.Role = role(node.Field, node.WireType);
-            var start = position;
-            switch (node.WireType)
-            {
-                case Proto.Varint:
-                    ReadVarint(bytes, ref position);
-                    break;
-                case Proto.Fixed64:
-                    position += 8;
-                    break;
-                case Proto.Fixed32:
-                    position += 4;
-                    break;
-                case Proto.LengthDelimited:
-                    var length = (int)ReadVarint(bytes, ref position);
-                    start = position;
-                    position += length;
-                    break;
-                case Proto.StartGroup:
-                    SkipGroup(bytes, ref position, node.Field); // kept whole as the payload, its end-group tag included
-                    break;
-                default:
-                    throw new ArgumentException($"a valid RankRequest has no wire type {node.WireType}", nameof(bytes));
-            }
-
-            var value = bytes[start..position];
+            var value = bytes[ReadValue(bytes, ref position, node.Field, node.WireType)];
             node.Payload = value.ToArray();
             node.Children = node.Role switch
             {
@@ -163,73 +140,76 @@ internal static class WireTree
         return fields;
     }
 
-    private static WireRole TopLevelRole(long field, int wireType) => (field, wireType) switch
+    private static WireRole TopLevelRole(long field, WireType wireType) => (field, wireType) switch
     {
-        (RankRequest.ModelFieldNumber, Proto.LengthDelimited) => WireRole.Model,
-        (RankRequest.VersionFieldNumber, Proto.LengthDelimited) => WireRole.Version,
-        (RankRequest.RequestIdFieldNumber, Proto.LengthDelimited) => WireRole.RequestId,
-        (RankRequest.ContextFieldNumber, Proto.LengthDelimited) => WireRole.Context,
-        (RankRequest.CandidatesFieldNumber, Proto.LengthDelimited) => WireRole.Candidates,
-        (RankRequest.CandidateCountFieldNumber, Proto.Varint) => WireRole.CandidateCount,
-        (RankRequest.BudgetMsFieldNumber, Proto.Varint) => WireRole.BudgetMs,
-        (RankRequest.PriorityFieldNumber, Proto.Varint) => WireRole.Priority,
+        (RankRequest.ModelFieldNumber, WireType.LengthDelimited) => WireRole.Model,
+        (RankRequest.VersionFieldNumber, WireType.LengthDelimited) => WireRole.Version,
+        (RankRequest.RequestIdFieldNumber, WireType.LengthDelimited) => WireRole.RequestId,
+        (RankRequest.ContextFieldNumber, WireType.LengthDelimited) => WireRole.Context,
+        (RankRequest.CandidatesFieldNumber, WireType.LengthDelimited) => WireRole.Candidates,
+        (RankRequest.CandidateCountFieldNumber, WireType.Varint) => WireRole.CandidateCount,
+        (RankRequest.BudgetMsFieldNumber, WireType.Varint) => WireRole.BudgetMs,
+        (RankRequest.PriorityFieldNumber, WireType.Varint) => WireRole.Priority,
         _ => WireRole.Unknown,
     };
 
-    private static WireRole FeaturesRole(long field, int wireType) => (field, wireType) switch
+    private static WireRole FeaturesRole(long field, WireType wireType) => (field, wireType) switch
     {
-        (FeaturesMessage.SparseFieldNumber, Proto.LengthDelimited) => WireRole.SparseColumn,
-        (FeaturesMessage.DenseFieldNumber, Proto.LengthDelimited) => WireRole.DenseColumn,
+        (FeaturesMessage.SparseFieldNumber, WireType.LengthDelimited) => WireRole.SparseColumn,
+        (FeaturesMessage.DenseFieldNumber, WireType.LengthDelimited) => WireRole.DenseColumn,
         _ => WireRole.Unknown,
     };
 
-    private static WireRole SparseRole(long field, int wireType) => (field, wireType) switch
+    private static WireRole SparseRole(long field, WireType wireType) => (field, wireType) switch
     {
-        (SparseColumn.NameFieldNumber, Proto.LengthDelimited) => WireRole.ColumnName,
-        (SparseColumn.ValuesFieldNumber, Proto.LengthDelimited) => WireRole.StringValue,
-        (SparseColumn.IdsFieldNumber, Proto.LengthDelimited or Proto.Varint) => WireRole.Ids,
+        (SparseColumn.NameFieldNumber, WireType.LengthDelimited) => WireRole.ColumnName,
+        (SparseColumn.ValuesFieldNumber, WireType.LengthDelimited) => WireRole.StringValue,
+        (SparseColumn.IdsFieldNumber, WireType.LengthDelimited or WireType.Varint) => WireRole.Ids,
         _ => WireRole.Unknown,
     };
 
-    private static WireRole DenseRole(long field, int wireType) => (field, wireType) switch
+    private static WireRole DenseRole(long field, WireType wireType) => (field, wireType) switch
     {
-        (DenseColumn.NameFieldNumber, Proto.LengthDelimited) => WireRole.ColumnName,
-        (DenseColumn.ValuesFieldNumber, Proto.LengthDelimited or Proto.Fixed32) => WireRole.FloatValues,
+        (DenseColumn.NameFieldNumber, WireType.LengthDelimited) => WireRole.ColumnName,
+        (DenseColumn.ValuesFieldNumber, WireType.LengthDelimited or WireType.Fixed32) => WireRole.FloatValues,
         _ => WireRole.Unknown,
     };
 
-    private static void SkipGroup(ReadOnlySpan<byte> bytes, ref int position, long field)
+    /// <summary>
+    /// Reads past a field's value: where it lies (a length-delimited field's contents; a group
+    /// whole, its end-group tag included, kept as the payload).
+    /// </summary>
+    private static Range ReadValue(ReadOnlySpan<byte> bytes, ref int position, long field, WireType wireType)
     {
-        while (true)
+        var start = position;
+        switch (wireType)
         {
-            var tag = ReadVarint(bytes, ref position);
-            switch ((int)(tag & 7))
-            {
-                case Proto.Varint:
-                    ReadVarint(bytes, ref position);
-                    break;
-                case Proto.Fixed64:
-                    position += 8;
-                    break;
-                case Proto.Fixed32:
-                    position += 4;
-                    break;
-                case Proto.LengthDelimited:
-                    var length = (int)ReadVarint(bytes, ref position);
-                    position += length;
-                    break;
-                case Proto.StartGroup:
-                    SkipGroup(bytes, ref position, (long)(tag >> 3));
-                    break;
-                default:
-                    if ((long)(tag >> 3) != field)
-                    {
-                        throw new ArgumentException($"group {field} ends with the end-group tag of field {tag >> 3}", nameof(bytes));
-                    }
+            case WireType.Varint:
+                ReadVarint(bytes, ref position);
+                break;
+            case WireType.Fixed64:
+                position += 8;
+                break;
+            case WireType.Fixed32:
+                position += 4;
+                break;
+            case WireType.LengthDelimited:
+                var length = (int)ReadVarint(bytes, ref position);
+                start = position;
+                position += length;
+                break;
+            case WireType.StartGroup:
+                while (ReadVarint(bytes, ref position) is var tag && (WireType)(tag & 7) != WireType.EndGroup)
+                {
+                    ReadValue(bytes, ref position, (long)(tag >> 3), (WireType)(tag & 7));
+                }
 
-                    return;
-            }
+                break;
+            default:
+                throw new ArgumentException($"a valid RankRequest has no wire type {wireType} (field {field}) here", nameof(bytes));
         }
+
+        return start..position;
     }
 
     private static ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int position)

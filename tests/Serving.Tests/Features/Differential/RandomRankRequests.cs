@@ -3,6 +3,7 @@ using CsCheck;
 using Serving.Contracts.Ranking.V1;
 using Serving.TestSupport.Wire;
 using FeaturesMessage = Serving.Contracts.Ranking.V1.Features;
+using WireType = Google.Protobuf.WireFormat.WireType;
 
 namespace Serving.Tests.Features.Differential;
 
@@ -102,7 +103,7 @@ internal static class RandomRankRequests
         from runs in Runs(size)
         select runs.Select(run => run.Packed
             ? Proto.Delimited(SparseColumn.IdsFieldNumber, Proto.Concat(ids[run.Range].Select(id => Proto.VarintBytes(unchecked((ulong)id)))))
-            : Proto.Concat(ids[run.Range].Select(id => (byte[])[.. Proto.Tag(SparseColumn.IdsFieldNumber, Proto.Varint), .. Proto.VarintBytes(unchecked((ulong)id))]))).ToArray();
+            : Proto.Concat(ids[run.Range].Select(id => (byte[])[.. Proto.Tag(SparseColumn.IdsFieldNumber, WireType.Varint), .. Proto.VarintBytes(unchecked((ulong)id))]))).ToArray();
 
     private static Gen<byte[][]> BothValuesAndIds(int size) =>
         Gen.Select(StringValues(size), IdValues(Math.Max(size, 1)), (values, ids) => (byte[][])[.. values, .. ids]);
@@ -112,7 +113,7 @@ internal static class RandomRankRequests
         from runs in Runs(size)
         select runs.Select(run => run.Packed
             ? Proto.Delimited(DenseColumn.ValuesFieldNumber, Proto.Concat(values[run.Range].Select(Proto.FloatBytes)))
-            : Proto.Concat(values[run.Range].Select(v => (byte[])[.. Proto.Tag(DenseColumn.ValuesFieldNumber, Proto.Fixed32), .. Proto.FloatBytes(v)]))).ToArray();
+            : Proto.Concat(values[run.Range].Select(v => (byte[])[.. Proto.Tag(DenseColumn.ValuesFieldNumber, WireType.Fixed32), .. Proto.FloatBytes(v)]))).ToArray();
 
     /// <summary>A repeated scalar's values cut into one to three runs in order, each packed or one field per value (protobuf appends them all).</summary>
     private static Gen<(Range Range, bool Packed)[]> Runs(int size) =>
@@ -159,42 +160,42 @@ internal static class RandomRankRequests
         _ => [earlier, last],
     };
 
-    private static byte[] VarintField(int field, ulong value) => [.. Proto.Tag(field, Proto.Varint), .. Proto.VarintBytes(value)];
+    private static byte[] VarintField(int field, ulong value) => [.. Proto.Tag(field, WireType.Varint), .. Proto.VarintBytes(value)];
 
-    private static bool TopLevelKnown(long field, int wireType) =>
-        field is >= 1 and <= 5 ? wireType == Proto.LengthDelimited : field is >= 6 and <= 8 && wireType == Proto.Varint;
+    private static bool TopLevelKnown(long field, WireType wireType) =>
+        field is >= 1 and <= 5 ? wireType == WireType.LengthDelimited : field is >= 6 and <= 8 && wireType == WireType.Varint;
 
-    private static bool FeaturesKnown(long field, int wireType) => field is 1 or 2 && wireType == Proto.LengthDelimited;
+    private static bool FeaturesKnown(long field, WireType wireType) => field is 1 or 2 && wireType == WireType.LengthDelimited;
 
-    private static bool SparseKnown(long field, int wireType) => field switch
+    private static bool SparseKnown(long field, WireType wireType) => field switch
     {
-        1 or 2 => wireType == Proto.LengthDelimited,
-        3 => wireType is Proto.LengthDelimited or Proto.Varint,
+        1 or 2 => wireType == WireType.LengthDelimited,
+        3 => wireType is WireType.LengthDelimited or WireType.Varint,
         _ => false,
     };
 
-    private static bool DenseKnown(long field, int wireType) => field switch
+    private static bool DenseKnown(long field, WireType wireType) => field switch
     {
-        1 => wireType == Proto.LengthDelimited,
-        2 => wireType is Proto.LengthDelimited or Proto.Fixed32,
+        1 => wireType == WireType.LengthDelimited,
+        2 => wireType is WireType.LengthDelimited or WireType.Fixed32,
         _ => false,
     };
 
     /// <summary>None most of the time, else one or two well-formed fields the message does not define.</summary>
-    private static Gen<byte[][]> UnknownFields(Func<long, int, bool> known) =>
+    private static Gen<byte[][]> UnknownFields(Func<long, WireType, bool> known) =>
         Gen.Frequency((3, Gen.Const(Array.Empty<byte[]>())), (1, UnknownField(known, depth: 0).Array[1, 2]));
 
     /// <summary>A field the message does not define: a new number or a known one with another wire type; groups nest (at most three deep).</summary>
-    private static Gen<byte[]> UnknownField(Func<long, int, bool> known, int depth) =>
+    private static Gen<byte[]> UnknownField(Func<long, WireType, bool> known, int depth) =>
         from field in Gen.Frequency((2, Gen.Int[1, 9]), (1, Gen.Int[10, 536_870_911]))
-        from wireType in Gen.OneOf<int>(depth < 3 ? [0, 1, 2, 3, 5] : [0, 1, 2, 5])
+        from wireType in Gen.OneOf<WireType>(depth < 3 ? [WireType.Varint, WireType.Fixed64, WireType.LengthDelimited, WireType.StartGroup, WireType.Fixed32] : [WireType.Varint, WireType.Fixed64, WireType.LengthDelimited, WireType.Fixed32])
         from value in wireType switch
         {
-            Proto.Varint => Gen.ULong.Select(v => Proto.VarintBytes(v)),
-            Proto.Fixed64 => Gen.Byte.Array[8],
-            Proto.Fixed32 => Gen.Byte.Array[4],
-            Proto.LengthDelimited => Gen.Byte.Array[0, 12].Select(b => (byte[])[.. Proto.VarintBytes((ulong)b.Length), .. b]),
-            _ => UnknownField((_, _) => false, depth + 1).Array[0, 2].Select(inner => (byte[])[.. Proto.Concat(inner), .. Proto.Tag(field, Proto.EndGroup)]),
+            WireType.Varint => Gen.ULong.Select(v => Proto.VarintBytes(v)),
+            WireType.Fixed64 => Gen.Byte.Array[8],
+            WireType.Fixed32 => Gen.Byte.Array[4],
+            WireType.LengthDelimited => Gen.Byte.Array[0, 12].Select(b => (byte[])[.. Proto.VarintBytes((ulong)b.Length), .. b]),
+            _ => UnknownField((_, _) => false, depth + 1).Array[0, 2].Select(inner => (byte[])[.. Proto.Concat(inner), .. Proto.Tag(field, WireType.EndGroup)]),
         }
         select known(field, wireType) ? [] : (byte[])[.. Proto.Tag(field, wireType), .. value];
 }

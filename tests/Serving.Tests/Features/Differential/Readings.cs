@@ -37,16 +37,8 @@ internal static partial class Readings
         }
 
         var request = WithoutUnknownFields(parsed);
-        var top = TopLevel(request.Model, request.Version, request.RequestId, request.CandidateCount, request.BudgetMs, request.Priority);
-        try
-        {
-            using var rows = FeatureAssembler.Assemble(spec, request, MaxCandidates);
-            return top + Rows(rows);
-        }
-        catch (InvalidRequestException ex)
-        {
-            return top + Invalid(ex);
-        }
+        return TopLevel(request.Model, request.Version, request.RequestId, request.CandidateCount, request.BudgetMs, request.Priority)
+            + Assembled(() => FeatureAssembler.Assemble(spec, request, MaxCandidates));
     }
 
     /// <summary>Our reading: <see cref="WireRankRequest.Read"/> and assembly straight from the bytes.</summary>
@@ -58,15 +50,21 @@ internal static partial class Readings
             return Invalid(problem);
         }
 
-        var top = TopLevel(wire.Model, wire.Version, wire.RequestId, wire.CandidateCount, wire.BudgetMs, wire.Priority);
+        return TopLevel(wire.Model, wire.Version, wire.RequestId, wire.CandidateCount, wire.BudgetMs, wire.Priority)
+            + Assembled(() => FeatureAssembler.Assemble(spec, wire, MaxCandidates));
+    }
+
+    /// <summary>The rows <paramref name="assemble"/> gives, or its error.</summary>
+    private static string Assembled(Func<FeatureRows> assemble)
+    {
         try
         {
-            using var rows = FeatureAssembler.Assemble(spec, wire, MaxCandidates);
-            return top + Rows(rows);
+            using var rows = assemble();
+            return Rows(rows);
         }
         catch (InvalidRequestException ex)
         {
-            return top + Invalid(ex);
+            return Invalid(ex);
         }
     }
 
