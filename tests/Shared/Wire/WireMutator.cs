@@ -1,4 +1,5 @@
 using System.Text;
+using Serving.Contracts.Ranking.V1;
 using WireType = Google.Protobuf.WireFormat.WireType;
 
 namespace Serving.TestSupport.Wire;
@@ -70,11 +71,14 @@ internal sealed class WireMutator(Random random)
         return RawMutations.Apply(random, random.Next(RawMutations.Kinds), ref result, donor);
     }
 
-    /// <summary>A varint of 10 to 15 bytes where a tag, a length or a varint value goes (over 10 is malformed).</summary>
+    /// <summary>
+    /// A varint of 10 to 16 bytes (9 to 15 continuation bytes: 10 bytes is the longest valid one)
+    /// where a tag, a length, a varint value or a packed id goes.
+    /// </summary>
     private string? VarintBomb(List<WireNode> tree)
     {
         var placed = Pick(WireTree.Walk(tree));
-        var bomb = new byte[random.Next(10, 16)];
+        var bomb = new byte[random.Next(10, 17)];
         for (var i = 0; i < bomb.Length; i++)
         {
             bomb[i] = (byte)(0x80 | random.Next(0x80));
@@ -82,22 +86,23 @@ internal sealed class WireMutator(Random random)
 
         bomb[^1] &= 0x7F;
         var node = placed.Node;
+        var what = $"{bomb.Length}-byte varint ({bomb.Length - 1} continuation bytes)";
         switch (random.Next(3))
         {
             case 0:
                 node.RawTag = bomb;
-                return $"{bomb.Length}-byte tag on {placed.Path}";
+                return $"{what} as the tag of {placed.Path}";
             case 1 when node.WireType == WireType.LengthDelimited:
                 node.RawLength = bomb;
-                return $"{bomb.Length}-byte length on {placed.Path}";
-            default:
-                if (node.WireType != WireType.Varint)
-                {
-                    return null;
-                }
-
+                return $"{what} as the length of {placed.Path}";
+            case 2 when node.Role == WireRole.Ids && node.WireType == WireType.LengthDelimited:
+                node.Payload = [.. bomb, .. node.Payload];
+                return $"{what} first among the packed ids of {placed.Path}";
+            case 2 when node.WireType == WireType.Varint:
                 node.Payload = bomb;
-                return $"{bomb.Length}-byte value in {placed.Path}";
+                return $"{what} as the value of {placed.Path}";
+            default:
+                return null;
         }
     }
 
@@ -113,7 +118,6 @@ internal sealed class WireMutator(Random random)
         }
 
         var actual = (ulong)(placed.Node.Children is null ? placed.Node.Payload : WireTree.Encode(placed.Node.Children)).Length;
-
         var length = random.Next(4) switch
         {
             0 => actual + (ulong)random.Next(1, 1000),
@@ -134,7 +138,7 @@ internal sealed class WireMutator(Random random)
 
         var (fields, path) = Pick(WireTree.Messages(tree));
         var field = random.Next(1, 40);
-        var inner = random.Next(3) == 0 ? [] : RandomUnknownField(depth: 1).Payload;
+        var inner = random.Next(3) == 0 ? [] : WireTree.Encode([RandomUnknownField(depth: 1)]);
         var (payload, kind) = random.Next(4) switch
         {
             0 => ((byte[])[.. inner, .. Proto.Tag(field, WireType.EndGroup)], "a group"),
@@ -236,7 +240,7 @@ internal sealed class WireMutator(Random random)
         var node = tree.FirstOrDefault(n => n.Role == WireRole.CandidateCount);
         if (node is null)
         {
-            node = new WireNode { Field = 6, WireType = WireType.Varint, Role = WireRole.CandidateCount };
+            node = new WireNode { Field = RankRequest.CandidateCountFieldNumber, WireType = WireType.Varint, Role = WireRole.CandidateCount };
             tree.Add(node);
         }
 
