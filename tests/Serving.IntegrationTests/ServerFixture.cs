@@ -29,6 +29,9 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Extra configuration for fixtures that need a different server setup.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
+    /// <summary>Extra log sinks (e.g. to collect the server's errors), added before the server starts.</summary>
+    public List<ILoggerProvider> LoggerProviders { get; } = [];
+
     public async Task InitializeAsync()
     {
         HttpPort = FreePort();
@@ -60,6 +63,7 @@ public sealed class ServerFixture : IAsyncLifetime
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        LoggerProviders.ForEach(p => builder.Logging.AddProvider(p));
         builder.Services.AddServing(builder.Configuration);
         _app = builder.Build();
         _app.MapServing();

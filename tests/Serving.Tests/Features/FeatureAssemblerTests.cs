@@ -121,6 +121,26 @@ public class FeatureAssemblerTests
         Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The error message goes back in the gRPC status (a trailer): echoing a 64 KB name made the
+    /// trailers larger than a client accepts (64 KB by default), and the client dropped the whole
+    /// HTTP/2 connection with every call on it (found by the gRPC fuzzer). The name is cut short,
+    /// never inside a surrogate pair, and its full length said.
+    /// </summary>
+    [Theory]
+    [InlineData("ascii", 64)] // at most 64 characters echoed
+    [InlineData("emoji", 63)] // "a" then pairs: the 64th char would be the first half of one
+    public void An_unknown_feature_name_is_echoed_cut_short(string kind, int echoed)
+    {
+        var name = kind == "ascii" ? new string('x', 64 * 1024) : "a" + string.Concat(Enumerable.Repeat("😀", 1000));
+        var request = Request(1);
+        request.Candidates.Dense.Add(Dense(name, 1));
+
+        var ex = Assert.Throws<InvalidRequestException>(() => FeatureAssembler.Assemble(_spec, request, 100));
+
+        Assert.Equal($"unknown feature '{name[..echoed]}…' ({name.Length} characters) for model 'tiny'", ex.Problem);
+    }
+
     [Fact]
     public void Columns_add_no_allocation_to_assembling_a_request()
     {

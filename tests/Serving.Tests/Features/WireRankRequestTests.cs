@@ -145,6 +145,39 @@ public class WireRankRequestTests
         Assert.Equal("candidates.sparse[0] ('s0').values[1]: is not valid UTF-8", ex.Message);
     }
 
+    /// <summary>
+    /// The last name written wins, but protobuf refuses a message in which any string is not
+    /// UTF-8, the replaced ones too (found by the differential test: we read such a column as 'd0').
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_column_name_replaced_by_a_later_one_must_still_be_utf8(int columnsField)
+    {
+        using var wire = OneCandidateColumn(columnsField, column =>
+        {
+            column.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            column.WriteBytes(ByteString.CopyFrom(0xE2, 0x82)); // a truncated three-byte sequence
+            WriteString(column, 1, columnsField == 1 ? "s0" : "d0");
+            foreach (var value in new[] { "a", "b" })
+            {
+                if (columnsField == 1)
+                {
+                    WriteString(column, 2, value);
+                }
+                else
+                {
+                    column.WriteTag(2, WireFormat.WireType.Fixed32);
+                    column.WriteFloat(1f);
+                }
+            }
+        });
+
+        var ex = Assert.Throws<InvalidRequestException>(() => FeatureAssembler.Assemble(_spec, wire, 100));
+
+        Assert.Equal($"candidates.{(columnsField == 1 ? "sparse" : "dense")}[0].name: is not valid UTF-8", ex.Message);
+    }
+
     [Fact]
     public void Disposing_returns_the_buffer_and_keeps_the_top_level_fields()
     {

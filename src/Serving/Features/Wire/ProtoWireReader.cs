@@ -10,15 +10,28 @@ namespace Serving.Features.Wire;
 /// and a 1,024-candidate request carries ~26,000 of them that the server only hashes (as UTF-8).
 /// Malformed input throws <see cref="InvalidDataException"/>; callers add the field path.
 /// </summary>
-internal ref struct ProtoWireReader(ReadOnlySpan<byte> data)
+/// <param name="data">The message's bytes.</param>
+/// <param name="depth">How many messages enclose this one (0 for the request): they count toward <see cref="RecursionLimit"/>.</param>
+internal ref struct ProtoWireReader(ReadOnlySpan<byte> data, int depth = 0)
 {
     public const int Varint = 0;
     public const int Fixed64 = 1;
     public const int LengthDelimited = 2;
+    public const int StartGroup = 3;
+    public const int EndGroup = 4;
     public const int Fixed32 = 5;
 
+    /// <summary>
+    /// Google.Protobuf's default limit on nesting: an unknown group may start only while fewer
+    /// than this many messages and groups enclose it (so 100 nested groups in the request, 98 in
+    /// a column), exactly what the generated parser accepts.
+    /// </summary>
+    public const int RecursionLimit = 100;
+
     private readonly ReadOnlySpan<byte> _data = data;
+    private readonly int _depth = depth;
     private int _position;
+    private int _field;
 
     /// <summary>Reads the next field's tag; false at the end of the input.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -37,7 +50,7 @@ internal ref struct ProtoWireReader(ReadOnlySpan<byte> data)
             throw new InvalidDataException($"invalid tag {tag}");
         }
 
-        field = (int)(tag >> 3);
+        field = _field = (int)(tag >> 3);
         wireType = (int)(tag & 7);
         return true;
     }
@@ -115,9 +128,43 @@ internal ref struct ProtoWireReader(ReadOnlySpan<byte> data)
             case Fixed32:
                 Advance(4);
                 break;
+            case StartGroup:
+                SkipGroup(_field, _depth);
+                break;
             default:
-                throw new InvalidDataException($"unsupported wire type {wireType}");
+                throw new InvalidDataException(wireType == EndGroup ? $"an end-group tag (field {_field}) without its start" : $"unsupported wire type {wireType}");
         }
+    }
+
+    /// <summary>
+    /// Skips an unknown group (proto2): every field up to the end-group tag of the same field
+    /// number, nested groups included, as protobuf skips any unknown field.
+    /// </summary>
+    private void SkipGroup(int field, int depth)
+    {
+        if (depth >= RecursionLimit)
+        {
+            throw new InvalidDataException($"groups nested more than {RecursionLimit} deep");
+        }
+
+        while (TryReadTag(out var inner, out var wireType))
+        {
+            switch (wireType)
+            {
+                case EndGroup when inner == field:
+                    return;
+                case EndGroup:
+                    throw new InvalidDataException($"group {field} ends with the end-group tag of field {inner}");
+                case StartGroup:
+                    SkipGroup(inner, depth + 1);
+                    break;
+                default:
+                    Skip(wireType);
+                    break;
+            }
+        }
+
+        throw new InvalidDataException($"group {field} has no end-group tag");
     }
 
     /// <summary>How many varints a packed repeated field holds.</summary>

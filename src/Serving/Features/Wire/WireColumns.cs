@@ -1,3 +1,4 @@
+using System.Text.Unicode;
 using Serving.Contracts.Ranking.V1;
 using FeaturesMessage = Serving.Contracts.Ranking.V1.Features;
 
@@ -11,6 +12,9 @@ namespace Serving.Features.Wire;
 /// </summary>
 internal ref struct WireColumns
 {
+    /// <summary>A <c>Features</c> message lies inside the request (for <see cref="ProtoWireReader.RecursionLimit"/>).</summary>
+    private const int FeaturesDepth = 1;
+
     private readonly WireRankRequest _request;
     private readonly IReadOnlyList<Range> _parts;
     private int _part;
@@ -55,7 +59,7 @@ internal ref struct WireColumns
                 return false;
             }
 
-            _reader = new ProtoWireReader(_request.Bytes(_parts[_part]));
+            _reader = new ProtoWireReader(_request.Bytes(_parts[_part]), FeaturesDepth);
         }
     }
 }
@@ -67,6 +71,9 @@ internal ref struct WireColumns
 /// </summary>
 internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, int index)
 {
+    /// <summary>A column lies inside a <c>Features</c> message inside the request (for <see cref="ProtoWireReader.RecursionLimit"/>).</summary>
+    private const int ColumnDepth = 2;
+
     private readonly ReadOnlySpan<byte> _bytes = bytes;
 
     /// <summary>A <c>DenseColumn</c> (else a <c>SparseColumn</c>).</summary>
@@ -82,13 +89,20 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     public ColumnScan Scan()
     {
         var scan = default(ColumnScan);
-        var reader = new ProtoWireReader(_bytes);
+        var reader = new ProtoWireReader(_bytes, ColumnDepth);
         while (reader.TryReadTag(out var field, out var wireType))
         {
             switch ((field, wireType))
             {
                 case (SparseColumn.NameFieldNumber, ProtoWireReader.LengthDelimited):
-                    scan.Name = reader.ReadLengthDelimited();
+                    // The last name wins, but protobuf refuses the message if any of them is not
+                    // UTF-8: a replaced name that is not stays, for the resolver to refuse.
+                    var name = reader.ReadLengthDelimited();
+                    if (scan.Name.IsEmpty || Utf8.IsValid(scan.Name))
+                    {
+                        scan.Name = name;
+                    }
+
                     break;
                 case (SparseColumn.ValuesFieldNumber, ProtoWireReader.LengthDelimited):
                     var values = reader.ReadLengthDelimited();
@@ -126,7 +140,7 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     /// <summary>The <c>values</c> of a <c>SparseColumn</c>: one length-delimited field per value.</summary>
     public ref struct StringValues(ReadOnlySpan<byte> column)
     {
-        private ProtoWireReader _reader = new(column);
+        private ProtoWireReader _reader = new(column, ColumnDepth);
 
         public ReadOnlySpan<byte> Current { get; private set; }
 
@@ -152,7 +166,7 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     /// <summary>The <c>ids</c> of a <c>SparseColumn</c>, packed or one field each.</summary>
     public ref struct IdValues(ReadOnlySpan<byte> column)
     {
-        private ProtoWireReader _reader = new(column);
+        private ProtoWireReader _reader = new(column, ColumnDepth);
         private ProtoWireReader _packed;
 
         public ulong Current { get; private set; }
@@ -194,7 +208,7 @@ internal readonly ref struct WireColumn(ReadOnlySpan<byte> bytes, bool isDense, 
     /// <summary>The <c>values</c> of a <c>DenseColumn</c>, packed or one fixed32 field each.</summary>
     public ref struct FloatValues(ReadOnlySpan<byte> column)
     {
-        private ProtoWireReader _reader = new(column);
+        private ProtoWireReader _reader = new(column, ColumnDepth);
         private ProtoWireReader _packed;
 
         public float Current { get; private set; }
