@@ -15,7 +15,9 @@ public class DrainTests
         var server = owner.Server;
         server.Settings["Serving:Batching:Mode"] = "Static";
         server.Settings["Serving:Batching:TargetBatchRows"] = "1000";
-        server.Settings["Serving:Batching:MaxQueueDelay"] = "00:00:00.500";
+        // Long enough that all 20 requests are queued before the batch leaves, even on a machine
+        // busy with the other test classes (at 0.5 s a loaded run sent the batch with fewer).
+        server.Settings["Serving:Batching:MaxQueueDelay"] = "00:00:02";
         server.Settings["Serving:Drain:Timeout"] = "00:00:20";
         await server.InitializeAsync();
         var drain = server.Services.GetRequiredService<AdmissionGate>();
