@@ -28,6 +28,27 @@ public class ErrorTests(ServerFixture server)
     }
 
     [Theory]
+    [InlineData("model")]
+    [InlineData("version")]
+    public async Task A_huge_unknown_name_is_quoted_cut_short_and_breaks_no_connection(string field)
+    {
+        // Quoted whole, a 64 KB name made the status trailers larger than the client accepts, and
+        // the client dropped the HTTP/2 connection with every call in flight on it (found by fuzzing).
+        var huge = new string('x', 65_536);
+        var request = field == "model"
+            ? new RankRequest { Model = huge, CandidateCount = 1 }
+            : new RankRequest { Model = "avazu-dcn", Version = huge, CandidateCount = 1 };
+        var bystander = server.Client.RankAsync(Requests.Synthetic("criteo-deepfm", 20, seed: 77)).ResponseAsync;
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("(65536 characters)", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.True(ex.Status.Detail.Length < 1000, ex.Status.Detail.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(20, (await bystander).Scores.Count);
+    }
+
+    [Theory]
     [InlineData("unknown-feature", "candidates.sparse[0].name")]
     [InlineData("count-mismatch", "candidates.dense[0] ('I1').values")]
     [InlineData("too-many", "candidate_count")]
