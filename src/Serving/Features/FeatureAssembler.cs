@@ -237,26 +237,6 @@ public static class FeatureAssembler
                 : $"has {actual} values; candidate_count is {Expected}";
     }
 
-    /// <summary>
-    /// Most characters of a client's name an error message repeats. The message travels back in
-    /// the gRPC status trailer, percent-encoded (up to 9 bytes a character); a whole 64 KB name
-    /// made the trailers larger than a client accepts, and grpc-dotnet's client then drops the
-    /// connection with every call on it.
-    /// </summary>
-    internal const int MaxEchoedNameChars = 64;
-
-    /// <summary>A client's name quoted for an error message: cut to <see cref="MaxEchoedNameChars"/> (never inside a surrogate pair), with its length when cut.</summary>
-    private static string Echo(ReadOnlySpan<char> name)
-    {
-        if (name.Length <= MaxEchoedNameChars)
-        {
-            return $"'{name}'";
-        }
-
-        var cut = char.IsHighSurrogate(name[MaxEchoedNameChars - 1]) ? MaxEchoedNameChars - 1 : MaxEchoedNameChars;
-        return $"'{name[..cut]}…' ({name.Length} characters)";
-    }
-
     /// <summary>Longest feature name, in UTF-8 bytes, looked up from a stack buffer (longer ones cost a string).</summary>
     private const int MaxStackNameBytes = 256;
 
@@ -290,7 +270,7 @@ public static class FeatureAssembler
                 : Encoding.UTF8.GetString(utf8Name);
             if (!Spec.FeaturesByName.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var feature))
             {
-                throw new InvalidRequestException(at.NameField, $"unknown feature {Echo(name)} for model '{Spec.Name}'");
+                throw new InvalidRequestException(at.NameField, $"unknown feature {ClientText.Quote(name)} for model '{Spec.Name}'");
             }
 
             if (feature.Kind != expected)
