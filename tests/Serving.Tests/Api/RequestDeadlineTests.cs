@@ -31,4 +31,10 @@ public class RequestDeadlineTests
         var client = Now.UtcDateTime.AddMilliseconds(2);
         Assert.Equal(Now.AddMilliseconds(2), RequestDeadline.Compute(Now, client, 4, Slo));
     }
+
+    [Fact]
+    public void A_slo_past_the_end_of_time_saturates_instead_of_throwing()
+    {
+        Assert.Equal(DateTimeOffset.MaxValue, RequestDeadline.Compute(Now, DateTime.MaxValue, 0, TimeSpan.MaxValue));
+    }
 }

@@ -36,7 +36,8 @@ public class ModelConfigLoaderTests
         { """$.features[0].kind = "embedding" """, "features[0] ('d0'): 'kind' must be 'sparse' or 'dense'" },
         { """$.features[3].default = 50""", "features[3] ('s1'): 'default' must be a bucket id in [0, 50)" },
         { """$.features[3].name = "s0" """, "features[3] ('s0'): duplicate feature name" },
-        { """$.sloP99Ms = 0""", "'sloP99Ms' must be > 0" },
+        { """$.sloP99Ms = 0""", "'sloP99Ms' must be in (0, 3600000]" },
+        { """$.sloP99Ms = 1e300""", "'sloP99Ms' must be in (0, 3600000]" },
     };
 
     [Theory]
