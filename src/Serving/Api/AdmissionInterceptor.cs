@@ -32,6 +32,7 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ServingMetrics me
         var ticket = gate.TryEnter(PriorityOf(request));
         if (!ticket.IsAdmitted)
         {
+            (request as IDisposable)?.Dispose(); // a gRPC Rank's pooled wire buffer goes back now: the service never sees it
             metrics.IngressRejections.Inc();
             throw RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
         }

@@ -5,7 +5,8 @@ public static class RequestDeadline
 {
     public static DateTimeOffset Compute(DateTimeOffset now, DateTime clientDeadlineUtc, uint budgetMs, TimeSpan slo)
     {
-        var deadline = now + slo;
+        // Saturating: a deadline past the end of time is no deadline, not an overflow.
+        var deadline = slo >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + slo;
         if (budgetMs > 0)
         {
             var budget = now + TimeSpan.FromMilliseconds(budgetMs);

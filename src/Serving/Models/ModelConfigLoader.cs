@@ -8,6 +8,9 @@ public static class ModelConfigLoader
 {
     public const string HashFunction = "xxhash64";
 
+    /// <summary>Longest SLO a model may declare (an hour): an online ranking call past that is a misconfiguration.</summary>
+    public const double MaxSloMs = 3_600_000;
+
     public static ModelSpec LoadFile(string configPath)
     {
         string json;
@@ -59,9 +62,9 @@ public static class ModelConfigLoader
 
         var features = ValidateFeatures(doc, inputs, path);
         var slo = doc.SloP99Ms ?? 10;
-        if (!(slo > 0))
+        if (!(slo > 0 && slo <= MaxSloMs))
         {
-            throw new ModelConfigException(path, $"'sloP99Ms' must be > 0, got {slo}");
+            throw new ModelConfigException(path, $"'sloP99Ms' must be in (0, {MaxSloMs}], got {slo}");
         }
 
         return new ModelSpec
