@@ -1,3 +1,4 @@
+using Google.Rpc;
 using Grpc.Core;
 using Serving.Contracts.Ranking.V1;
 
@@ -79,25 +80,43 @@ public sealed class IngressLimitedServer : ConfiguredServer
 public class IngressLimitTests(IngressLimitedServer fixture) : IClassFixture<IngressLimitedServer>
 {
     [Fact]
-    public async Task Calls_beyond_the_in_flight_limit_are_refused_before_being_read()
+    public async Task Calls_beyond_the_in_flight_limit_are_refused_with_the_reason_and_when_to_retry()
     {
         var server = fixture.Server;
-        var drain = (Serving.Admission.AdmissionGate)server.Services.GetService(typeof(Serving.Admission.AdmissionGate))!;
+        var gate = (Serving.Admission.AdmissionGate)server.Services.GetService(typeof(Serving.Admission.AdmissionGate))!;
         var held = server.Client.RankAsync(Requests.Synthetic("criteo-deepfm", 5, seed: 1)).ResponseAsync;
-        Assert.True(SpinWait.SpinUntil(() => drain.InFlight == 1, TimeSpan.FromSeconds(30)));
+        Assert.True(SpinWait.SpinUntil(() => gate.InFlight == 1, TimeSpan.FromSeconds(30)));
 
         var grpc = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(Requests.Synthetic("criteo-deepfm", 5, seed: 2)).ResponseAsync);
         using var rest = await server.Http.PostAsync("/v1/models/criteo-deepfm:rank", new StringContent("""{"candidateCount": 1}""", System.Text.Encoding.UTF8, "application/json"));
+        var restBody = await rest.Content.ReadAsStringAsync();
+        var list = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync);
         var held1 = await held;
 
+        // gRPC: the message arrives decoded, with the reason and a retry delay in the rich status.
         Assert.Equal(StatusCode.ResourceExhausted, grpc.StatusCode);
-        Assert.StartsWith("ingress_limit", grpc.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("ingress_limit: 1 calls already in flight; retry with backoff or on another replica", grpc.Status.Detail);
+        var status = grpc.GetRpcStatus()!;
+        Assert.Equal(("ingress_limit", "serving.ranking.v1"), (status.GetDetail<ErrorInfo>().Reason, status.GetDetail<ErrorInfo>().Domain));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), status.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan());
+        Assert.Equal("ingress_limit", grpc.Trailers.GetValue("reason"));
+
+        // REST: 429, Retry-After in whole seconds, and the same details in the JSON status.
         Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, rest.StatusCode);
+        Assert.Equal("1", rest.Headers.GetValues("Retry-After").Single());
+        Assert.Contains("\"reason\": \"ingress_limit\"", restBody.Replace("\":\"", "\": \"", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("google.rpc.RetryInfo", restBody, StringComparison.Ordinal);
+
+        // Every call of the ranking API passes the gate, not only Rank.
+        Assert.Equal(StatusCode.ResourceExhausted, list.StatusCode);
         Assert.Equal(5, held1.Scores.Count);
+
         var metrics = await server.Http.GetStringAsync("/metrics");
-        Assert.Contains("serving_ingress_rejections_total 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("serving_ingress_rejections_total 3", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_ingress_limit 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("serving_requests_total{model=\"criteo-deepfm\",version=\"1\",status=\"ResourceExhausted\",reason=\"ingress_limit\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("serving_rejections_total{model=\"criteo-deepfm\",reason=\"ingress_limit\"} 2", metrics, StringComparison.Ordinal);
         using var models = await server.Http.GetAsync("/v1/models");
-        Assert.True(models.IsSuccessStatusCode, "calls other than Rank are not limited");
+        Assert.True(models.IsSuccessStatusCode, "once the held call is done, calls get in again");
     }
 }

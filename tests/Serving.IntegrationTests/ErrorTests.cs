@@ -71,6 +71,10 @@ public class ErrorTests(ServerFixture server)
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.StartsWith(field + ":", ex.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(field, ex.Trailers.GetValue("field"));
+        var violation = Assert.Single(ex.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations);
+        Assert.Equal(field, violation.Field);
+        Assert.Equal(ex.Status.Detail, $"{violation.Field}: {violation.Description}");
+        Assert.Equal("invalid_argument", ex.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Reason);
         await AssertStillServing();
     }
 
@@ -82,7 +86,12 @@ public class ErrorTests(ServerFixture server)
 
         using var badFeature = await PostJson("/v1/models/criteo-deepfm:rank", """{"candidateCount": 1, "candidates": {"dense": [{"name": "Z", "values": [1]}]}}""");
         Assert.Equal(HttpStatusCode.BadRequest, badFeature.StatusCode);
-        Assert.Contains("candidates.dense[0].name", await badFeature.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var badFeatureBody = System.Text.Json.JsonDocument.Parse(await badFeature.Content.ReadAsStringAsync()).RootElement;
+        var violation = badFeatureBody.GetProperty("details").EnumerateArray()
+            .Single(d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.BadRequest")
+            .GetProperty("fieldViolations")[0];
+        Assert.Equal("candidates.dense[0].name", violation.GetProperty("field").GetString());
+        Assert.Contains("unknown feature 'Z'", violation.GetProperty("description").GetString(), StringComparison.Ordinal);
 
         using var malformed = await PostJson("/v1/models/criteo-deepfm:rank", """{"candidateCount": "lots" """);
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);

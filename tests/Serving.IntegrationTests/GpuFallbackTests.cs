@@ -23,6 +23,9 @@ public sealed class GpuFallbackTests : IAsyncLifetime
         Resilience = new GpuResilienceOptions { MinimumThroughput = 4, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(2), BatchTimeout = TimeSpan.FromSeconds(30) },
     };
 
+    /// <summary>The tests drive the injected clock past GPU timeouts while real sessions run: no run timeout on that clock.</summary>
+    private static readonly DevicePoolLimits Limits = new(TimeSpan.FromHours(1), TimeSpan.FromSeconds(5));
+
     private DevicePool _cpu = null!;
     private DevicePool _gpu = null!;
     private DeviceRouter? _router;
@@ -31,8 +34,8 @@ public sealed class GpuFallbackTests : IAsyncLifetime
     {
         var path = Path.Combine(RepositoryPaths.Models, Model, "1", "model.onnx");
         var factory = new ReplicaFactory(_spec, path, 256, TimeProvider.System);
-        _cpu = new DevicePool("cpu", factory.Create("cpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), CostOf(0.5), _time, NullLogger.Instance);
-        _gpu = new DevicePool("gpu", factory.Create("gpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), CostOf(0.1), _time, NullLogger.Instance);
+        _cpu = new DevicePool("cpu", factory.Create("cpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), CostOf(0.5), _time, NullLogger.Instance, limits: Limits);
+        _gpu = new DevicePool("gpu", factory.Create("gpu", 1, () => CpuSessionFactory.Create(path, 1), new BatchCostModel()), CostOf(0.1), _time, NullLogger.Instance, limits: Limits);
         return Task.CompletedTask;
     }
 
@@ -93,14 +96,11 @@ public sealed class GpuFallbackTests : IAsyncLifetime
         var scores = new float[64];
 
         var pending = router.ExecuteAsync(new Batch([new RowSlice(rows, 0, 64, scores, DateTimeOffset.MaxValue)], _time.GetUtcNow()));
-        while (!pending.IsCompleted)
-        {
-            // Drive the injected clock until the timeout strategy gives up on the slow GPU.
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-            await Task.Yield();
-        }
 
-        var execution = await pending;
+        // Past the batch timeout on the injected clock (armed before ExecuteAsync returned); the CPU
+        // re-run then takes real time, with the clock left alone.
+        _time.Advance(TimeSpan.FromMilliseconds(60));
+        var execution = await pending.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("cpu", execution.Device);
         Assert.Equal(FallbackReasons.Timeout, _observer.Fallbacks.Single());
         AssertClose(OnnxReference.Score(Model, Request(3, 64)), scores);
@@ -110,7 +110,8 @@ public sealed class GpuFallbackTests : IAsyncLifetime
     public async Task A_slow_gpu_batch_gives_up_in_time_to_rerun_on_cpu_before_its_deadline()
     {
         // The batch timeout (1 s) is far longer than the batch's budget (40 ms): the GPU try must
-        // end when only the CPU re-run's predicted time (0.1 + 32 x 0.5 ms) is left, not at 1 s.
+        // end when only the CPU re-run's predicted time (0.1 + 32 x 0.5 = 16.1 ms, a quarter more,
+        // and 1 ms: 21.1 ms) is left, at 18.9 ms, not at 1 s.
         _options.Chaos.LatencyRate = 1.0;
         _options.Chaos.Latency = TimeSpan.FromSeconds(10);
         _options.Resilience.BatchTimeout = TimeSpan.FromSeconds(1);
@@ -120,13 +121,11 @@ public sealed class GpuFallbackTests : IAsyncLifetime
         var deadline = _time.GetUtcNow().AddMilliseconds(40);
 
         var pending = router.ExecuteAsync(new Batch([new RowSlice(rows, 0, 32, scores, deadline)], _time.GetUtcNow()));
-        while (!pending.IsCompleted && _time.GetUtcNow() < deadline.AddSeconds(2))
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(1));
-            await Task.Yield();
-        }
 
-        var execution = await pending;
+        // 20 ms: past the GPU try's 18.9 ms, well before the 1 s batch timeout; the re-run then
+        // takes real time, with the clock left alone.
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        var execution = await pending.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("cpu", execution.Device);
         Assert.Equal(FallbackReasons.Timeout, _observer.Fallbacks.Single());
         AssertClose(OnnxReference.Score(Model, Request(4, 32)), scores);

@@ -30,7 +30,7 @@ public class RequestPathWarmUpTests(WarmingServer fixture) : IClassFixture<Warmi
         foreach (var model in new[] { "avazu-dcn", "criteo-deepfm" })
         {
             // One REST and one gRPC call per model; the calls to the port that does not speak their protocol never reach a handler.
-            Assert.Contains($"serving_requests_total{{model=\"{model}\",version=\"1\",status=\"OK\"}} 2", metrics, StringComparison.Ordinal);
+            Assert.Contains($"serving_requests_total{{model=\"{model}\",version=\"1\",status=\"OK\",reason=\"\"}} 2", metrics, StringComparison.Ordinal);
         }
     }
 

@@ -5,6 +5,7 @@ using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
 using Serving.Features.Wire;
+using Serving.Registry;
 using Serving.Telemetry;
 
 namespace Serving.Api;
@@ -15,7 +16,7 @@ namespace Serving.Api;
 /// with RESOURCE_EXHAUSTED (UNAVAILABLE while draining) and its reason. Health and reflection calls
 /// are not gated.
 /// </summary>
-internal sealed class AdmissionInterceptor(AdmissionGate gate, ServingMetrics metrics) : Interceptor
+internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry registry, ServingMetrics metrics) : Interceptor
 {
     private static readonly string RankingPrefix = $"/{RankingService.Descriptor.FullName}/";
 
@@ -32,8 +33,15 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ServingMetrics me
         var ticket = gate.TryEnter(PriorityOf(request));
         if (!ticket.IsAdmitted)
         {
+            var model = ModelOf(request); // read before the wire buffer is returned
             (request as IDisposable)?.Dispose(); // a gRPC Rank's pooled wire buffer goes back now: the service never sees it
             metrics.IngressRejections.Inc();
+            if (model is not null)
+            {
+                // In serving_rejections_total and the allocator's miss count, like the batcher's refusals.
+                metrics.RecordRejection(registry.Find(model)?.Name ?? "unknown", ticket.RefusalReason!);
+            }
+
             throw RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
         }
 
@@ -46,6 +54,14 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ServingMetrics me
             gate.Leave(ticket);
         }
     }
+
+    /// <summary>The model a Rank call named; null for other calls.</summary>
+    private static string? ModelOf(object? request) => request switch
+    {
+        WireRankRequest wire => wire.Model,
+        RankRequest parsed => parsed.Model,
+        _ => null,
+    };
 
     /// <summary>The priority a Rank call asked for (an unknown value is refused later, naming the field); normal for other calls.</summary>
     private static Priority PriorityOf(object? request) => request switch

@@ -110,9 +110,9 @@ internal sealed class RankingGrpcService(
         }
 
         var served = registry.Find(model)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"model {ClientText.Quote(model)} is not served (GET /v1/models lists the models)"));
+            ?? throw RpcErrors.NotFound(RpcErrors.Reasons.ModelNotFound, $"model {ClientText.Quote(model)} is not served (GET /v1/models lists the models)");
         return served.Find(version)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{served.Name}' has no version {ClientText.Quote(version)} (served: {string.Join(", ", served.Versions.Select(v => v.Version))})"));
+            ?? throw RpcErrors.NotFound(RpcErrors.Reasons.VersionNotFound, $"model '{served.Name}' has no version {ClientText.Quote(version)} (served: {string.Join(", ", served.Versions.Select(v => v.Version))})");
     }
 
     private FeatureRows Assemble(ModelSpec spec, WireRankRequest request)

@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Google.Rpc;
+using Status = Grpc.Core.Status;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Serving.Contracts.Ranking.V1;
@@ -12,7 +14,8 @@ namespace Serving.Api;
 /// <summary>
 /// The outermost interceptor: counts every Rank call by model, version and final status (refusals
 /// at the admission gate included), and turns anything unexpected into an INTERNAL status with a
-/// logged cause, so no exception escapes to the transport.
+/// logged cause, so no exception escapes to the transport. A refused REST call also gets a
+/// <c>Retry-After</c> header from the error's <c>RetryInfo</c>.
 /// </summary>
 internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelRegistry registry, ILogger<RequestMetricsInterceptor> logger) : Interceptor
 {
@@ -22,6 +25,7 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelReg
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var status = StatusCode.OK;
+        var reason = "";
         try
         {
             return await continuation(request, context).ConfigureAwait(false);
@@ -29,16 +33,20 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelReg
         catch (RpcException ex)
         {
             status = ex.StatusCode;
+            reason = ReasonOf(ex);
+            RetryAfter.SetForRest(context, ex);
             throw;
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             status = context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled;
+            reason = "cancelled";
             throw new RpcException(new Status(status, "the call was cancelled before it completed"));
         }
         catch (Exception ex)
         {
             status = StatusCode.Internal;
+            reason = "internal";
             logger.LogError(ex, "Unexpected failure in {Method}", context.Method);
             throw new RpcException(new Status(StatusCode.Internal, $"internal error: {ex.GetType().Name}"));
         }
@@ -48,10 +56,14 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelReg
             {
                 var model = registry.Find(modelName);
                 var version = model?.Find(versionName)?.Version ?? "";
-                metrics.Requests.WithLabels(model?.Name ?? "unknown", version, status.ToString()).Inc();
+                metrics.Requests.WithLabels(model?.Name ?? "unknown", version, status.ToString(), reason).Inc();
             }
         }
     }
+
+    /// <summary>The error's reason: the <c>reason</c> trailer of a refusal (cheap: the common error under overload), else its <c>ErrorInfo</c>.</summary>
+    private static string ReasonOf(RpcException ex) =>
+        ex.Trailers.GetValue("reason") ?? ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason ?? "";
 
     /// <summary>The model and version a Rank call asked for (gRPC: wire bytes; REST: parsed); null for other calls.</summary>
     private static (string Model, string Version)? RankTarget(object? request) => request switch

@@ -1,23 +1,91 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
 using Grpc.Core;
 using Serving.Batching;
+using Status = Grpc.Core.Status;
 
 namespace Serving.Api;
 
-/// <summary>Builds the status errors clients see; each message names the field or the reason.</summary>
+/// <summary>
+/// Builds the status errors clients see, in gRPC's rich error model: a message a person can act
+/// on, and a <c>google.rpc.Status</c> in the <c>grpc-status-details-bin</c> trailer with an
+/// <c>ErrorInfo</c> (the machine-readable reason), a <c>BadRequest</c> naming the field for invalid
+/// arguments, and a <c>RetryInfo</c> on refusals a client may retry. REST gets the same details
+/// through transcoding. The plain <c>reason</c> and <c>field</c> trailers stay for simple clients.
+/// </summary>
 internal static class RpcErrors
 {
-    public static RpcException InvalidArgument(string field, string problem) =>
-        new(new Status(StatusCode.InvalidArgument, $"{field}: {problem}"), new Metadata { { "field", field } });
+    /// <summary>The <c>ErrorInfo.domain</c> of every error the ranking API sends.</summary>
+    public const string Domain = "serving.ranking.v1";
 
-    /// <summary>A call refused before compute: RESOURCE_EXHAUSTED, or UNAVAILABLE while the server drains.</summary>
+    /// <summary>The <c>ErrorInfo.reason</c> of errors that are not refusals.</summary>
+    public static class Reasons
+    {
+        public const string InvalidArgument = "invalid_argument";
+        public const string ModelNotFound = "model_not_found";
+        public const string VersionNotFound = "version_not_found";
+        public const string DeadlineExceeded = "deadline_exceeded";
+        public const string BatchFailed = "batch_failed";
+    }
+
+    public static RpcException InvalidArgument(string field, string problem) =>
+        Build(StatusCode.InvalidArgument, $"{field}: {problem}", Reasons.InvalidArgument, retryAfter: null,
+            new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = problem } } },
+            ("field", field));
+
+    public static RpcException NotFound(string reason, string message) =>
+        Build(StatusCode.NotFound, message, reason, retryAfter: null);
+
+    /// <summary>A call refused before compute: RESOURCE_EXHAUSTED, or UNAVAILABLE while the server drains; retryable after <see cref="RetryDelay"/>.</summary>
     public static RpcException Refused(string reason, string message)
     {
         var code = reason == RejectionReasons.Draining ? StatusCode.Unavailable : StatusCode.ResourceExhausted;
-        return new RpcException(new Status(code, $"{reason}: {message}"), new Metadata { { "reason", reason } });
+        return Build(code, $"{reason}: {message}", reason, RetryDelay(reason), detail: null, ("reason", reason));
     }
 
-    public static RpcException DeadlineExceeded(string message) => new(new Status(StatusCode.DeadlineExceeded, message));
+    public static RpcException DeadlineExceeded(string message) =>
+        Build(StatusCode.DeadlineExceeded, message, Reasons.DeadlineExceeded, retryAfter: null);
 
     /// <summary>The request's batch failed on its device (a session error, a terminated run): UNAVAILABLE, so clients retry.</summary>
-    public static RpcException BatchFailed(string message) => new(new Status(StatusCode.Unavailable, $"{message}; retry"));
+    public static RpcException BatchFailed(string message) =>
+        Build(StatusCode.Unavailable, $"{message}; retry", Reasons.BatchFailed, TimeSpan.Zero);
+
+    /// <summary>
+    /// How long a client should wait before retrying a refusal: a draining server should be left at
+    /// once (another replica), best effort later, the rest after about two windows of the gate.
+    /// </summary>
+    public static TimeSpan RetryDelay(string reason) => reason switch
+    {
+        RejectionReasons.Draining => TimeSpan.Zero,
+        RejectionReasons.BestEffortShed => TimeSpan.FromSeconds(1),
+        _ => TimeSpan.FromMilliseconds(100),
+    };
+
+    private static RpcException Build(StatusCode code, string message, string reason, TimeSpan? retryAfter, Google.Protobuf.IMessage? detail = null, params (string Key, string Value)[] trailers)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)code,
+            Message = message,
+            Details = { Any.Pack(new ErrorInfo { Reason = reason, Domain = Domain }) },
+        };
+        if (detail is not null)
+        {
+            status.Details.Add(Any.Pack(detail));
+        }
+
+        if (retryAfter is { } delay)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
+        }
+
+        var metadata = new Metadata();
+        foreach (var (key, value) in trailers)
+        {
+            metadata.Add(key, value);
+        }
+
+        metadata.SetRpcStatus(status);
+        return new RpcException(new Status(code, message), metadata);
+    }
 }

@@ -181,21 +181,26 @@ public sealed class DeviceRouter : IBatchExecutor
 
     /// <summary>
     /// How long a GPU try may take: the configured batch timeout, or less when the batch's budget is
-    /// shorter, leaving the predicted CPU re-run before its earliest deadline (at least 1 ms, so a
-    /// batch whose budget is gone ends at once and the fallback answers DEADLINE_EXCEEDED).
+    /// shorter, leaving the predicted CPU re-run (a quarter more, and a millisecond) before its
+    /// earliest deadline (at least 1 ms, so a batch whose budget is gone ends at once and the
+    /// fallback answers DEADLINE_EXCEEDED).
     /// </summary>
     private ValueTask<TimeSpan> GpuTryTimeout(TimeoutGeneratorArguments args)
     {
         var batch = args.Context.Properties.GetValue(BatchKey, default!);
         var cap = _options.Resilience.BatchTimeout;
+        var rerun = _cpu.PredictCompute(batch.Rows);
         var budget = batch.EarliestDeadline == DateTimeOffset.MaxValue
             ? cap
-            : batch.EarliestDeadline - _time.GetUtcNow() - _cpu.PredictCompute(batch.Rows);
+            : batch.EarliestDeadline - _time.GetUtcNow() - (rerun + (rerun / 4) + RerunSlack);
         var timeout = budget < cap ? budget : cap;
         return ValueTask.FromResult(timeout > MinimumGpuTry ? timeout : MinimumGpuTry);
     }
 
     private static readonly TimeSpan MinimumGpuTry = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Kept beyond the predicted CPU re-run (with a quarter more for its error), for the hand-over itself.</summary>
+    private static readonly TimeSpan RerunSlack = TimeSpan.FromMilliseconds(1);
 
     /// <summary>
     /// Every exception from the GPU path except a caller's cancellation; the timeout strategy turns

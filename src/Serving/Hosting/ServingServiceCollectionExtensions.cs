@@ -57,7 +57,12 @@ public static class ServingServiceCollectionExtensions
                 o.Interceptors.Add<RequestMetricsInterceptor>();
                 o.Interceptors.Add<AdmissionInterceptor>();
             })
-            .AddJsonTranscoding();
+            .AddJsonTranscoding(o =>
+            {
+                // The rich error details (google.rpc.Status) are Any messages: JSON needs their types.
+                o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+                    Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.BadRequest.Descriptor);
+            });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<RankingGrpcService>, WireRankMethod.Provider>());
         services.AddSingleton<IConfigureOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>, GrpcLimitsSetup>();
         services.AddGrpcReflection();

@@ -14,7 +14,7 @@ namespace Serving.Telemetry;
 public sealed class LatencyTotals(double[] bucketBoundsSeconds)
 {
     /// <summary>Rejection reasons that count as the server failing a request (draining and best-effort shedding are by design).</summary>
-    public static readonly string[] MissReasons = ["queue_full", "predicted_deadline_miss"];
+    public static readonly string[] MissReasons = ["ingress_limit", "queue_full", "predicted_deadline_miss"];
 
     private readonly double[] _bounds = bucketBoundsSeconds;
     private readonly ConcurrentDictionary<string, ModelCounters> _models = new(StringComparer.Ordinal);

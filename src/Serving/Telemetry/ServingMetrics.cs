@@ -22,7 +22,7 @@ public sealed class ServingMetrics
     {
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
-        Requests = factory.CreateCounter("serving_requests_total", "Rank requests by model, version and final gRPC status.", "model", "version", "status");
+        Requests = factory.CreateCounter("serving_requests_total", "Rank requests by model, version, final gRPC status and, for errors, reason (the ErrorInfo reason: ingress_limit, queue_full, invalid_argument, ...).", "model", "version", "status", "reason");
         RequestDuration = factory.CreateHistogram("serving_request_duration_seconds", "Server-side end-to-end duration of Rank calls.",
             new HistogramConfiguration { LabelNames = ["model"], Buckets = LatencyBucketsSeconds });
         QueueDuration = factory.CreateHistogram("serving_queue_duration_seconds", "Time a request's rows waited before computing: in the batcher, then for a replica (per slice).",
