@@ -87,7 +87,7 @@ for entry in "${configs[@]}"; do
     else
       run_load "$dir" --schedule spike --rate "$base" --peak-rate "$spike_rate" --change-at 20s --change-for 5s --duration 50s
     fi
-    curl -s "http://127.0.0.1:$http_port/v1/allocator" > "$dir/allocator.json" 2>/dev/null || true
+    curl -s "http://127.0.0.1:$admin_port/v1/allocator" > "$dir/allocator.json" 2>/dev/null || true
     stop_server
     if [[ -f "$dir/timeseries.json" ]]; then
       score "$dir" | jq -c --arg name "$name" --arg scenario "$scenario" '. + {config: $name, scenario: $scenario}' >> "$out/scores.jsonl"

@@ -107,7 +107,7 @@ loadgen() {
 
 probe() {
   taskset -c "$loadgen_cpu" dotnet "$bench_dll" probe --config "$model_config" --data "$data" \
-    --target "http://127.0.0.1:$grpc_port" --metrics "http://127.0.0.1:$http_port/metrics" --server-pid "$server_pid" "$@"
+    --target "http://127.0.0.1:$grpc_port" --metrics "http://127.0.0.1:$admin_port/metrics" --server-pid "$server_pid" "$@"
 }
 
 for mode in adaptive static none; do

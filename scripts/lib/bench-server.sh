@@ -28,13 +28,14 @@ stop_server() {
   server_pid=
 }
 
-# start_server LOG [KEY=VALUE ...]: the server pinned to $server_cpu on two free 127.0.0.1 ports
-# (sets http_port, grpc_port, server_pid), CPU only, 1 intra-op thread, the repository's models,
-# plus the given settings; returns once /readyz answers, exits the script if it never does.
+# start_server LOG [KEY=VALUE ...]: the server pinned to $server_cpu on four free 127.0.0.1 ports
+# (sets http_port, grpc_port, admin_port (metrics, /v1/allocator), admin_grpc_port, server_pid),
+# CPU only, 1 intra-op thread, the repository's models, plus the given settings; returns once
+# /readyz answers, exits the script if it never does.
 start_server() {
   local log=$1 ports; shift
-  ports=$(dotnet "$bench_dll" free-ports 2 | tr '\n' ' ')
-  read -r http_port grpc_port <<< "$ports"
+  ports=$(dotnet "$bench_dll" free-ports 4 | tr '\n' ' ')
+  read -r http_port grpc_port admin_port admin_grpc_port <<< "$ports"
   env "$@" \
     Serving__ModelRepositoryPath="$root/models" \
     Serving__Devices__Cpu__IntraOpThreads=1 \
@@ -42,6 +43,8 @@ start_server() {
     Serving__Drain__Timeout=00:00:02 \
     Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http_port" \
     Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
+    Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin_port" \
+    Kestrel__Endpoints__AdminGrpc__Url="http://127.0.0.1:$admin_grpc_port" \
     Logging__LogLevel__Default=Warning \
     taskset -c "$server_cpu" dotnet "$host_dll" > "$log" 2>&1 &
   server_pid=$!

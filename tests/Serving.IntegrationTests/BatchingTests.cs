@@ -37,7 +37,7 @@ public class BatchingTests(StaticBatchingServer fixture) : IClassFixture<StaticB
             }
         }
 
-        var metrics = await Server.Http.GetStringAsync("/metrics");
+        var metrics = await Server.AdminHttp.GetStringAsync("/metrics");
         var sum = MetricValue(metrics, "serving_batch_rows_sum{model=\"criteo-deepfm\",device=\"cpu\"}");
         var count = MetricValue(metrics, "serving_batch_rows_count{model=\"criteo-deepfm\",device=\"cpu\"}");
         Assert.True(sum / count > 5, $"mean batch rows {sum / count} should exceed the 5 rows of one request");
@@ -54,7 +54,7 @@ public class BatchingTests(StaticBatchingServer fixture) : IClassFixture<StaticB
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Equal("predicted_deadline_miss", ex.Trailers.GetValue("reason"));
-        var metrics = await Server.Http.GetStringAsync("/metrics");
+        var metrics = await Server.AdminHttp.GetStringAsync("/metrics");
         Assert.Contains("serving_rejections_total{model=\"criteo-deepfm\",reason=\"predicted_deadline_miss\"}", metrics, StringComparison.Ordinal);
     }
 
@@ -111,7 +111,7 @@ public class IngressLimitTests(IngressLimitedServer fixture) : IClassFixture<Ing
         Assert.Equal(StatusCode.ResourceExhausted, list.StatusCode);
         Assert.Equal(5, held1.Scores.Count);
 
-        var metrics = await server.Http.GetStringAsync("/metrics");
+        var metrics = await server.AdminHttp.GetStringAsync("/metrics");
         Assert.Contains("serving_ingress_rejections_total 3", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_ingress_limit 1", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_requests_total{model=\"criteo-deepfm\",version=\"1\",status=\"ResourceExhausted\",reason=\"ingress_limit\"} 2", metrics, StringComparison.Ordinal);

@@ -27,7 +27,7 @@ public class GpuStartupTests(GpuRequestedServer fixture) : IClassFixture<GpuRequ
 
         var response = await server.Client.RankAsync(Requests.Synthetic("criteo-deepfm", 20, seed: 5));
         Assert.Equal("cpu", response.Timing.Device);
-        var metrics = await server.Http.GetStringAsync("/metrics");
+        var metrics = await server.AdminHttp.GetStringAsync("/metrics");
         Assert.Contains("serving_device_state{model=\"criteo-deepfm\",device=\"gpu\"} 0", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_device_state{model=\"criteo-deepfm\",device=\"cpu\"} 1", metrics, StringComparison.Ordinal);
     }
@@ -65,7 +65,7 @@ public class GpuChaosTests(FaultyStandInServer fixture) : IClassFixture<FaultySt
             }
         }
 
-        var metrics = await server.Http.GetStringAsync("/metrics");
+        var metrics = await server.AdminHttp.GetStringAsync("/metrics");
         Assert.Contains("serving_fallbacks_total{model=\"criteo-deepfm\",reason=\"fault\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_batch_rows_count{model=\"criteo-deepfm\",device=\"gpu\"}", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("status=\"Internal\"", metrics, StringComparison.Ordinal);

@@ -34,7 +34,7 @@ public class HealthTests(ServerFixture server)
     [Fact]
     public async Task Reflection_lists_the_ranking_service()
     {
-        var reflection = new ServerReflection.ServerReflectionClient(server.Channel);
+        var reflection = new ServerReflection.ServerReflectionClient(server.AdminChannel);
         using var call = reflection.ServerReflectionInfo();
 
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
@@ -51,7 +51,7 @@ public class HealthTests(ServerFixture server)
     {
         await server.Client.RankAsync(Requests.Synthetic("avazu-dcn", 7, seed: 2));
 
-        var text = await server.Http.GetStringAsync("/metrics");
+        var text = await server.AdminHttp.GetStringAsync("/metrics");
 
         Assert.Contains("serving_requests_total{model=\"avazu-dcn\",version=\"1\",status=\"OK\",reason=\"\"}", text, StringComparison.Ordinal);
         Assert.Contains("serving_batch_rows_bucket{model=\"avazu-dcn\",device=\"cpu\"", text, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public class HealthTests(ServerFixture server)
     [Fact]
     public async Task Metrics_include_the_process_and_runtime_figures()
     {
-        var text = await server.Http.GetStringAsync("/metrics");
+        var text = await server.AdminHttp.GetStringAsync("/metrics");
 
         Assert.Matches(@"(?m)^process_cpu_seconds_total [0-9.e+-]+$", text);
         Assert.Matches(@"(?m)^dotnet_collection_count_total\{generation=""0""\} \d+", text);

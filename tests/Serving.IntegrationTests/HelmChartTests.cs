@@ -65,7 +65,7 @@ public partial class HelmChartTests(ServerFixture server)
         var names = MetricName().Matches(new YamlStream(new YamlDocument(scaler)).ToText()).Select(m => m.Value).Distinct().ToList();
 
         Assert.NotEmpty(names);
-        var metrics = await server.Http.GetStringAsync("/metrics");
+        var metrics = await server.AdminHttp.GetStringAsync("/metrics");
         foreach (var name in names)
         {
             Assert.Contains($"# TYPE {name} ", metrics, StringComparison.Ordinal);

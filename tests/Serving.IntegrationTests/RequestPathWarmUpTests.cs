@@ -26,7 +26,7 @@ public class RequestPathWarmUpTests(WarmingServer fixture) : IClassFixture<Warmi
         Assert.True(warmUp.Done);
         using var ready = await server.Http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        var metrics = await server.Http.GetStringAsync("/metrics");
+        var metrics = await server.AdminHttp.GetStringAsync("/metrics");
         foreach (var model in new[] { "avazu-dcn", "criteo-deepfm" })
         {
             // One REST and one gRPC call per model; the calls to the port that does not speak their protocol never reach a handler.

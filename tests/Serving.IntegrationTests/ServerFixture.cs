@@ -21,8 +21,16 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public int HttpPort { get; private set; }
     public int GrpcPort { get; private set; }
+    public int AdminPort { get; private set; }
+    public int AdminGrpcPort { get; private set; }
     public GrpcChannel Channel { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The admin listener (HTTP/1.1): /metrics, /v1/allocator, model control over REST.</summary>
+    public HttpClient AdminHttp { get; private set; } = null!;
+
+    /// <summary>The admin listener (h2c): reflection, model control over gRPC.</summary>
+    public GrpcChannel AdminChannel { get; private set; } = null!;
     public RankingService.RankingServiceClient Client { get; private set; } = null!;
     public IServiceProvider Services => _app!.Services;
 
@@ -36,12 +44,18 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         HttpPort = FreePort();
         GrpcPort = FreePort();
+        AdminPort = FreePort();
+        AdminGrpcPort = FreePort();
         var settings = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{HttpPort}",
             ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}",
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:Admin:Url"] = $"http://127.0.0.1:{AdminPort}",
+            ["Kestrel:Endpoints:Admin:Protocols"] = "Http1",
+            ["Kestrel:Endpoints:AdminGrpc:Url"] = $"http://127.0.0.1:{AdminGrpcPort}",
+            ["Kestrel:Endpoints:AdminGrpc:Protocols"] = "Http2",
             ["Serving:Devices:Cpu:Replicas"] = "2",
             // Most tests need no accelerator; the GPU tests turn it (or its stand-in) on.
             ["Serving:Devices:Gpu:Enabled"] = "false",
@@ -72,6 +86,8 @@ public sealed class ServerFixture : IAsyncLifetime
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
         Client = new RankingService.RankingServiceClient(Channel);
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
+        AdminHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}") };
+        AdminChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{AdminGrpcPort}");
     }
 
     /// <summary>Shuts the host down as SIGTERM would.</summary>
@@ -81,6 +97,8 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         Http?.Dispose();
         Channel?.Dispose();
+        AdminHttp?.Dispose();
+        AdminChannel?.Dispose();
         if (_app is not null)
         {
             await StopAsync();

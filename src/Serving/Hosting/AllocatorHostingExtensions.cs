@@ -59,11 +59,8 @@ public static class AllocatorEndpointRouteBuilderExtensions
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static IEndpointRouteBuilder MapAllocator(this IEndpointRouteBuilder endpoints)
-    {
+    public static IEndpointConventionBuilder MapAllocator(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/v1/allocator", (AllocatorState state) => Results.Json(state.Report(), Json))
             .WithName("GetAllocator")
             .WithDisplayName("Allocator controller: settings, last measurements and decisions per model");
-        return endpoints;
-    }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Serving.Api;
 using Serving.Telemetry;
@@ -13,18 +14,35 @@ public static class ServingEndpointRouteBuilderExtensions
 {
     public static IEndpointRouteBuilder MapServing(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<RankingGrpcService>().Add(WireRankMethod.PreferOverGenerated);
+        var admin = endpoints.ServiceProvider.GetRequiredService<IOptions<AdminOptions>>().Value;
+        var onPublic = new ListenerMetadata(Listener.Public);
+        var onAdmin = new ListenerMetadata(Listener.Admin);
+
+        // The public listeners: the ranking API (gRPC and its REST transcoding) and health.
+        var ranking = endpoints.MapGrpcService<RankingGrpcService>();
+        ranking.Add(WireRankMethod.PreferOverGenerated);
+        ranking.WithMetadata(onPublic);
         endpoints.MapGrpcHealthChecksService();
-        endpoints.MapGrpcReflectionService();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(ReadinessHealthCheck.Tag),
             ResponseWriter = ReadinessResponseWriter.WriteAsync,
         });
+
+        // The admin listeners: metrics, the allocator's state, reflection (model control: #15).
         var metrics = endpoints.ServiceProvider.GetRequiredService<ServingMetrics>();
-        endpoints.MapMetrics("/metrics", metrics.Registry);
-        endpoints.MapAllocator();
+        endpoints.MapMetrics("/metrics", metrics.Registry).WithMetadata(onAdmin);
+        endpoints.MapAllocator().WithMetadata(onAdmin);
+        if (admin.Reflection != ReflectionExposure.Off)
+        {
+            var reflection = endpoints.MapGrpcReflectionService();
+            if (admin.Reflection == ReflectionExposure.Admin)
+            {
+                reflection.WithMetadata(onAdmin);
+            }
+        }
+
         return endpoints;
     }
 }

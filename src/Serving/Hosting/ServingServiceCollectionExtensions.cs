@@ -29,6 +29,7 @@ public static class ServingServiceCollectionExtensions
         services.AddValidatedOptions<DevicesOptions, DevicesOptionsValidator>(configuration, DevicesOptions.SectionName);
         services.AddValidatedOptions<ModelRepositoryOptions, ModelRepositoryOptionsValidator>(configuration, ModelRepositoryOptions.SectionName);
         services.AddOptions<RequestPathWarmUpOptions>().Bind(configuration.GetSection(RequestPathWarmUpOptions.SectionName));
+        services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>(configuration, AdminOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchingOptions>, QueueHoldsTheLargestRequest>());
 
         services.TryAddSingleton(TimeProvider.System);
@@ -51,6 +52,8 @@ public static class ServingServiceCollectionExtensions
         });
 
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, KestrelLimitsSetup>();
+        services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, AdminConnectionMarking>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ListenerMatcherPolicy>());
         services.AddGrpc(o =>
             {
                 // Outermost first: every call is counted (refusals included), then gated.

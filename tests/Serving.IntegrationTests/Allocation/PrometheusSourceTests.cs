@@ -32,7 +32,7 @@ public sealed class PrometheusScrapedServer : IAsyncLifetime
         Server.Settings["Serving:Allocator:Prometheus:Timeout"] = "00:00:05";
         Server.Settings["Serving:Allocator:Interval"] = "00:00:01";
         await Server.InitializeAsync();
-        Prometheus = await PrometheusServer.StartAsync(prometheusPort, $"127.0.0.1:{Server.HttpPort}");
+        Prometheus = await PrometheusServer.StartAsync(prometheusPort, $"127.0.0.1:{Server.AdminPort}");
     }
 
     public async Task DisposeAsync()
@@ -124,7 +124,7 @@ public class PrometheusSourceTests(PrometheusScrapedServer fixture) : IClassFixt
         {
             await Prometheus.WaitUntilAsync(async () =>
             {
-                last = await Server.Http.GetStringAsync("/v1/allocator");
+                last = await Server.AdminHttp.GetStringAsync("/v1/allocator");
                 using var doc = JsonDocument.Parse(last);
                 model = doc.RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("model").GetString() == Model).Clone();
                 decision = model.GetProperty("decisions").EnumerateArray().FirstOrDefault(d => d.GetProperty("knob").GetString() == Knobs.TargetBatchRows);
@@ -136,7 +136,7 @@ public class PrometheusSourceTests(PrometheusScrapedServer fixture) : IClassFixt
             throw new TimeoutException($"{ex.Message}\nLast /v1/allocator:\n{last}", ex);
         }
 
-        using var report = JsonDocument.Parse(await Server.Http.GetStringAsync("/v1/allocator"));
+        using var report = JsonDocument.Parse(await Server.AdminHttp.GetStringAsync("/v1/allocator"));
         Assert.Equal("Prometheus", report.RootElement.GetProperty("latencySource").GetString());
         Assert.Contains("p99", decision.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.True(decision.GetProperty("inputs").GetProperty("p99Ms").GetDouble() > 0, decision.ToString());
@@ -144,7 +144,7 @@ public class PrometheusSourceTests(PrometheusScrapedServer fixture) : IClassFixt
         Assert.True(model.GetProperty("lastMeasurement").GetProperty("at").GetDateTimeOffset() > DateTimeOffset.UnixEpoch);
         Assert.Equal(decision.GetProperty("to").GetDouble(), model.GetProperty("settings").GetProperty("targetBatchRows").GetInt32(), 0);
 
-        var metrics = await Server.Http.GetStringAsync("/metrics");
+        var metrics = await Server.AdminHttp.GetStringAsync("/metrics");
         foreach (var series in new[]
         {
             "serving_controller_target_batch_rows{model=\"criteo-deepfm\"}",
