@@ -37,6 +37,9 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Extra configuration for fixtures that need a different server setup.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
+    /// <summary>Called once the ports are chosen, before the server is built: for settings that need them (TLS listeners).</summary>
+    public Action<ServerFixture, Dictionary<string, string?>>? ConfigureListeners { get; set; }
+
     /// <summary>Extra log sinks (e.g. to collect the server's errors), added before the server starts.</summary>
     public List<ILoggerProvider> LoggerProviders { get; } = [];
 
@@ -68,6 +71,8 @@ public sealed class ServerFixture : IAsyncLifetime
         {
             settings[key] = value;
         }
+
+        ConfigureListeners?.Invoke(this, settings);
 
         if (!settings.ContainsKey("Serving:ModelRepositoryPath"))
         {

@@ -25,6 +25,13 @@ public sealed class AdminOptions
     /// <summary>The bearer token model control calls must carry (<c>Authorization: Bearer …</c>); empty: every control call is refused.</summary>
     public string Token { get; set; } = "";
 
+    /// <summary>
+    /// A PEM file with the certificate authority that client certificates must chain to (mutual TLS,
+    /// with <c>Kestrel:Endpoints:Admin:ClientCertificateMode=RequireCertificate</c>); empty: the
+    /// system's trust store decides.
+    /// </summary>
+    public string ClientCertificateAuthorityPath { get; set; } = "";
+
     internal IReadOnlyList<string> EffectiveEndpoints => Endpoints.Length > 0 ? Endpoints : DefaultEndpoints;
 }
 
@@ -44,8 +51,19 @@ public enum ReflectionExposure
 /// <summary>Checks <see cref="AdminOptions"/>.</summary>
 internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
 {
-    public ValidateOptionsResult Validate(string? name, AdminOptions options) =>
-        options.Endpoints.Any(string.IsNullOrWhiteSpace)
-            ? ValidateOptionsResult.Fail($"{AdminOptions.SectionName}:Endpoints holds an empty endpoint name")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, AdminOptions options)
+    {
+        var problems = new List<string>();
+        if (options.Endpoints.Any(string.IsNullOrWhiteSpace))
+        {
+            problems.Add($"{AdminOptions.SectionName}:Endpoints holds an empty endpoint name");
+        }
+
+        if (options.ClientCertificateAuthorityPath.Length > 0 && !File.Exists(options.ClientCertificateAuthorityPath))
+        {
+            problems.Add($"{AdminOptions.SectionName}:ClientCertificateAuthorityPath: no file at {options.ClientCertificateAuthorityPath}");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
 }
