@@ -33,6 +33,9 @@ internal sealed class BatchQueue(BatchingOptions options, IBatchCostPredictor co
 
     public int QueuedRows { get; private set; }
 
+    /// <summary>How late admitted requests finish beyond their predicted completion; admission adds it to what it predicts.</summary>
+    public LatenessEstimator Lateness { get; } = new();
+
     public int QueuedSlices => _normal.Count + _bestEffort.Count;
 
     /// <summary>
@@ -75,9 +78,14 @@ internal sealed class BatchQueue(BatchingOptions options, IBatchCostPredictor co
         // counts (static batching's max delay): the request is admitted whatever the cost model says, so batches keep running and a cost model thrown off
         // by one slow batch corrects itself instead of refusing everything from then on. A late
         // result is still never sent (DEADLINE_EXCEEDED).
+        // Beyond the idle case, predictions carry the lateness learned from earlier requests (at
+        // most half the request's budget, so it tightens admission without refusing everything).
         var idle = RowsAhead(task.Priority) == 0 && busyReplicas < replicas;
-        var predicted = idle ? CertainWait(rows) : PredictCompletion(task, busyReplicas);
+        var expected = PredictCompletion(task, busyReplicas);
+        task.ExpectedFinish = now + expected;
         var remaining = task.Deadline - now - options.DeadlineSafetyMargin;
+        var allowance = Lateness.Allowance < remaining / 2 ? Lateness.Allowance : remaining / 2;
+        var predicted = idle ? CertainWait(rows) : expected + allowance;
         if (predicted > remaining)
         {
             throw new ScoringRejectedException(

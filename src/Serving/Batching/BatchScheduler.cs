@@ -163,18 +163,28 @@ public sealed class BatchScheduler : IAsyncDisposable
                 Cancel(task, new OperationCanceledException("the caller cancelled the request", ex, cancellationToken));
                 throw;
             }
-            catch (TimeoutException)
+            catch (TimeoutException) when (!task.Completion.IsCompletedSuccessfully)
             {
                 // Answer at the deadline, whatever a session is still doing with the rows: the task
                 // returns them when its last running slice ends.
                 var late = new DeadlineExceededException("no scores by the deadline (a batch was still running or waiting)");
+                ObserveLateness(_time.GetUtcNow() - task.ExpectedFinish);
                 Cancel(task, late);
                 throw late;
             }
+            catch (TimeoutException)
+            {
+                // The scores came, but the deadline's timer ran before this call was resumed.
+                result = task.Completion.Result;
+            }
 
             // Scores that arrive after the deadline are of no use to the caller: the contract is a
-            // timely answer or DEADLINE_EXCEEDED, never a late one.
-            return _time.GetUtcNow() <= deadline
+            // timely answer or DEADLINE_EXCEEDED, never a late one. "Arrive" is when the device wrote
+            // the last of them: a thread pool busy with other calls may resume this one later, and
+            // answering DEADLINE_EXCEEDED then would throw away scores that were made in time.
+            var scoredAt = result.FinishedAt == default ? _time.GetUtcNow() : result.FinishedAt;
+            ObserveLateness(scoredAt - task.ExpectedFinish);
+            return scoredAt <= deadline
                 ? result
                 : throw new DeadlineExceededException("the rows were scored, but only after the deadline");
         }
@@ -182,6 +192,26 @@ public sealed class BatchScheduler : IAsyncDisposable
         {
             _observer.DeadlineExceeded();
             throw;
+        }
+    }
+
+    private void ObserveLateness(TimeSpan lateness)
+    {
+        lock (_lock)
+        {
+            _queue.Lateness.Observe(lateness);
+        }
+    }
+
+    /// <summary>How late admitted requests finish beyond their predicted completion (99th percentile, learned).</summary>
+    public TimeSpan LatenessAllowance
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Lateness.Allowance;
+            }
         }
     }
 
@@ -301,6 +331,7 @@ public sealed class BatchScheduler : IAsyncDisposable
 
         foreach (var task in expired)
         {
+            ObserveLateness(task.Deadline - task.ExpectedFinish); // late at least by this much
             task.Fail(new DeadlineExceededException("the deadline passed while the request was queued"));
         }
 

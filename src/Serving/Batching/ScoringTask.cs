@@ -33,6 +33,9 @@ internal sealed class ScoringTask
     public Priority Priority { get; }
     public DateTimeOffset EnqueuedAt { get; }
 
+    /// <summary>When admission predicted the request would finish (the lateness estimate learns from the difference).</summary>
+    public DateTimeOffset ExpectedFinish { get; set; }
+
     /// <summary>The task's slices still waiting in the queue.</summary>
     public List<RowSlice> Queued { get; } = [];
 

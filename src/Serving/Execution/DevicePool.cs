@@ -201,7 +201,8 @@ public sealed class DevicePool : IBatchExecutor
                 Device,
                 batch.Rows,
                 _time.GetElapsedTime(attempt.EnqueuedTimestamp, started),
-                _time.GetElapsedTime(started, finished));
+                _time.GetElapsedTime(started, finished),
+                _time.GetUtcNow());
             Cost.Observe(batch.Rows, execution.Compute);
             _onExecuted?.Invoke(execution);
             attempt.Completion.TrySetResult(execution);

@@ -183,6 +183,31 @@ public class BatchQueueTests
     }
 
     [Fact]
+    public void Learned_lateness_is_added_to_the_prediction_up_to_half_the_budget()
+    {
+        // As in the test above, 800 rows ahead: ~4.6 ms predicted; a 6 ms deadline fits...
+        var queue = new BatchQueue(Settings(BatchingMode.Adaptive, target: 100, maxQueued: 100_000), Cost());
+        for (var i = 0; i < 8; i++)
+        {
+            Add(queue, Task(100, T0, deadlineMs: 100), T0);
+        }
+
+        Assert.Empty(queue.Admit(Task(10, T0, deadlineMs: 6), T0, 0, 2));
+
+        // ... until requests have been finishing ~2 ms later than predicted.
+        for (var i = 0; i < 25; i++)
+        {
+            queue.Lateness.Observe(TimeSpan.FromMilliseconds(3));
+        }
+
+        var ex = Assert.Throws<ScoringRejectedException>(() => queue.Admit(Task(10, T0, deadlineMs: 6), T0, 0, 2));
+        Assert.Equal(RejectionReasons.PredictedMiss, ex.Reason);
+
+        // The allowance never takes more than half the budget: a generous deadline still fits.
+        Assert.Empty(queue.Admit(Task(10, T0, deadlineMs: 20), T0, 0, 2));
+    }
+
+    [Fact]
     public void An_idle_pool_admits_even_when_a_stale_cost_model_predicts_a_miss()
     {
         // One pathological batch taught the model 65 ms per batch: without this rule every request
