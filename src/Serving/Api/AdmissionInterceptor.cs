@@ -42,7 +42,8 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry reg
                 metrics.RecordRejection(registry.Find(model)?.Name ?? "unknown", ticket.RefusalReason!);
             }
 
-            throw RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
+            var refused = RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
+            return RpcErrors.IsGrpc(context) ? RpcErrors.Answer<TResponse>(context, refused) : throw refused;
         }
 
         try

@@ -28,7 +28,15 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelReg
         var reason = "";
         try
         {
-            return await continuation(request, context).ConfigureAwait(false);
+            var response = await continuation(request, context).ConfigureAwait(false);
+            if (context.Status.StatusCode != StatusCode.OK)
+            {
+                // Answered with a status, not thrown (refusals: RpcErrors.Answer).
+                status = context.Status.StatusCode;
+                reason = context.ResponseTrailers.GetValue("reason") ?? "";
+            }
+
+            return response;
         }
         catch (RpcException ex)
         {

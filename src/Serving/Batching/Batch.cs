@@ -32,4 +32,26 @@ public sealed class Batch
 
     /// <summary>When the batch left the queue.</summary>
     public DateTimeOffset DispatchedAt { get; }
+
+    private Action<Batch, BatchExecution>? _onScored;
+    private int _scored;
+
+    /// <summary>
+    /// Called by the executor on its own thread the moment every slice's scores are written (once;
+    /// a try abandoned meanwhile does not call it). The batcher hands the scores to their requests
+    /// there, so a thread pool busy with other calls cannot make scores that were ready in time late.
+    /// </summary>
+    public void Scored(BatchExecution execution)
+    {
+        if (Interlocked.Exchange(ref _scored, 1) == 0)
+        {
+            _onScored?.Invoke(this, execution);
+        }
+    }
+
+    /// <summary>What <see cref="Scored"/> calls (the batcher's hand-over).</summary>
+    internal void WhenScored(Action<Batch, BatchExecution> handOver) => _onScored = handOver;
+
+    /// <summary>True for the first caller only: the hand-over happens once, from <see cref="Scored"/> or from the executor's result.</summary>
+    internal bool TryClaimHandOver() => Interlocked.Exchange(ref _scored, 1) == 0;
 }

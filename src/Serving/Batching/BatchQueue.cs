@@ -78,14 +78,18 @@ internal sealed class BatchQueue(BatchingOptions options, IBatchCostPredictor co
         // counts (static batching's max delay): the request is admitted whatever the cost model says, so batches keep running and a cost model thrown off
         // by one slow batch corrects itself instead of refusing everything from then on. A late
         // result is still never sent (DEADLINE_EXCEEDED).
-        // Beyond the idle case, predictions carry the lateness learned from earlier requests (at
-        // most half the request's budget, so it tightens admission without refusing everything).
+        // Either way the prediction carries the lateness learned from earlier requests (how much
+        // later than predicted their callers could answer), at most half the request's budget: it
+        // refuses a request that arrives with too little budget left for the server's current lag.
+        // When idle, the model's own compute counts up to the other half only, so the two together
+        // never refuse an idle request (an idle replica always gets work to learn from).
         var idle = RowsAhead(task.Priority) == 0 && busyReplicas < replicas;
         var expected = PredictCompletion(task, busyReplicas);
         task.ExpectedFinish = now + expected;
         var remaining = task.Deadline - now - options.DeadlineSafetyMargin;
-        var allowance = Lateness.Allowance < remaining / 2 ? Lateness.Allowance : remaining / 2;
-        var predicted = idle ? CertainWait(rows) : expected + allowance;
+        var half = remaining / 2;
+        var allowance = Lateness.Allowance < half ? Lateness.Allowance : half;
+        var predicted = (idle ? CertainWait(rows) + (expected < half ? expected : half) : expected) + allowance;
         if (predicted > remaining)
         {
             throw new ScoringRejectedException(

@@ -17,6 +17,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SafeBatchObserver _observer;
     private readonly ILogger _logger;
+    private readonly Action<Batch, BatchExecution> _handOver;
     private readonly BatchQueue _queue;
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -36,6 +37,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         _time = time;
         _logger = logger ?? NullLogger.Instance;
         _observer = new SafeBatchObserver(observer ?? IBatchObserver.None, _logger);
+        _handOver = HandOver;
         _queue = new BatchQueue(options, executor);
         _executor.ReplicaIdle += DispatchNow;
         _stopped = Task.Delay(Timeout.InfiniteTimeSpan, _stopping.Token);
@@ -182,8 +184,12 @@ public sealed class BatchScheduler : IAsyncDisposable
             // timely answer or DEADLINE_EXCEEDED, never a late one. "Arrive" is when the device wrote
             // the last of them: a thread pool busy with other calls may resume this one later, and
             // answering DEADLINE_EXCEEDED then would throw away scores that were made in time.
-            var scoredAt = result.FinishedAt == default ? _time.GetUtcNow() : result.FinishedAt;
-            ObserveLateness(scoredAt - task.ExpectedFinish);
+            var resumedAt = _time.GetUtcNow();
+            var scoredAt = result.FinishedAt == default ? resumedAt : result.FinishedAt;
+
+            // Admission learns from when the caller could answer (the thread pool's lag included),
+            // so under overload it admits what can be answered in time, not only scored in time.
+            ObserveLateness(resumedAt - task.ExpectedFinish);
             return scoredAt <= deadline
                 ? result
                 : throw new DeadlineExceededException("the rows were scored, but only after the deadline");
@@ -345,16 +351,13 @@ public sealed class BatchScheduler : IAsyncDisposable
 
     private async Task RunAsync(Batch batch)
     {
+        batch.WhenScored(_handOver);
         try
         {
             var execution = await _executor.ExecuteAsync(batch).ConfigureAwait(false);
-            foreach (var slice in batch.Slices)
+            if (batch.TryClaimHandOver())
             {
-                // A row's queue time: waiting in this batcher, then for a replica on the device.
-                var owner = slice.Owner!;
-                var queued = batch.DispatchedAt - owner.EnqueuedAt + execution.QueueWait;
-                _observer.SliceQueued(execution.Device, queued);
-                owner.SliceCompleted(execution with { QueueWait = queued });
+                HandOver(batch, execution); // an executor that does not call Batch.Scored
             }
         }
         catch (Exception ex)
@@ -375,6 +378,19 @@ public sealed class BatchScheduler : IAsyncDisposable
             {
                 slice.Owner!.SliceFailed(ex);
             }
+        }
+    }
+
+    /// <summary>Gives each request its slice's scores and timing (on the device's thread when the executor calls <see cref="Batch.Scored"/>).</summary>
+    private void HandOver(Batch batch, BatchExecution execution)
+    {
+        foreach (var slice in batch.Slices)
+        {
+            // A row's queue time: waiting in this batcher, then for a replica on the device.
+            var owner = slice.Owner!;
+            var queued = batch.DispatchedAt - owner.EnqueuedAt + execution.QueueWait;
+            _observer.SliceQueued(execution.Device, queued);
+            owner.SliceCompleted(execution with { QueueWait = queued });
         }
     }
 

@@ -34,9 +34,13 @@ public sealed class BatchingOptions : IValidatableObject
     [SettingRange(SectionName, 0.0, 1.0)]
     public double BestEffortMaxQueueFraction { get; set; } = 0.5;
 
-    /// <summary>Time kept in hand for the response when judging whether a deadline can still be met.</summary>
+    /// <summary>
+    /// Time kept in hand for the response when judging whether a deadline can still be met. 1 ms
+    /// (was 0.5): under a minute of 3x overload on one core the answered calls' p99 sat at
+    /// 9.99–10.2 ms against a 10 ms SLO with 0.5 ms.
+    /// </summary>
     [SettingRange(SectionName, "00:00:00", "00:00:10")]
-    public TimeSpan DeadlineSafetyMargin { get; set; } = TimeSpan.FromMilliseconds(0.5);
+    public TimeSpan DeadlineSafetyMargin { get; set; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Rows per slice when a request is split: the target, except in mode none where a request stays whole up to the batch cap.</summary>
     internal int SliceRows(int targetBatchRows) => Mode == BatchingMode.None ? MaxBatchRows : targetBatchRows;

@@ -11,7 +11,13 @@ namespace Serving.Batching;
 /// </summary>
 internal sealed class ScoringTask
 {
+    /// <summary>
+    /// Completed outside the lock; the caller resumes on the thread pool, never inline on the
+    /// device's worker (which then would write responses instead of running the next batch: tried,
+    /// and under overload the replicas stalled behind HTTP/2 writes).
+    /// </summary>
     private readonly TaskCompletionSource<ScoreResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ScoreResult? _result;
     private readonly List<BatchExecution> _batches = [];
     private int _slicesLeft;
     private int _executing;
@@ -64,18 +70,22 @@ internal sealed class ScoringTask
 
     public void SliceCompleted(BatchExecution batch)
     {
+        bool finished;
         lock (_batches)
         {
             _batches.Add(batch);
             _slicesLeft--;
             _executing--;
-            TryComplete();
+            finished = TryFinish();
         }
+
+        Publish(finished);
     }
 
     /// <summary>A slice's batch failed: the task fails (its queued slices must already be out of the queue) once nothing of it executes.</summary>
     public void SliceFailed(Exception error)
     {
+        bool finished;
         lock (_batches)
         {
             _slicesLeft--;
@@ -83,38 +93,56 @@ internal sealed class ScoringTask
             _failure ??= error;
             _slicesLeft -= Queued.Count;
             Queued.Clear();
-            TryComplete();
+            finished = TryFinish();
         }
+
+        Publish(finished);
     }
 
     /// <summary>Ends the task with <paramref name="error"/> once nothing of it executes (its queued slices must already be removed).</summary>
     public void Fail(Exception error)
     {
+        bool finished;
         lock (_batches)
         {
             _failure ??= error;
             _slicesLeft -= Queued.Count;
             Queued.Clear();
-            TryComplete();
+            finished = TryFinish();
         }
+
+        Publish(finished);
     }
 
-    private void TryComplete()
+    /// <summary>Decides, under the lock, whether the task is done now (once): nothing of it runs, and it failed or every slice came back.</summary>
+    private bool TryFinish()
     {
         if (_executing > 0 || _done || (_failure is null && _slicesLeft > 0))
+        {
+            return false;
+        }
+
+        _done = true;
+        _result = _failure is null ? ScoreResult.Combine(Scores, _batches) : null;
+        return true;
+    }
+
+    /// <summary>Returns the rows and completes the task, outside the lock.</summary>
+    private void Publish(bool finished)
+    {
+        if (!finished)
         {
             return;
         }
 
-        _done = true;
         Rows.Dispose();
-        if (_failure is not null)
+        if (_result is { } result)
         {
-            _completion.TrySetException(_failure);
+            _completion.TrySetResult(result);
         }
         else
         {
-            _completion.TrySetResult(ScoreResult.Combine(Scores, _batches));
+            _completion.TrySetException(_failure!);
         }
     }
 }

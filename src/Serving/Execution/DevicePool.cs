@@ -205,6 +205,11 @@ public sealed class DevicePool : IBatchExecutor
                 _time.GetUtcNow());
             Cost.Observe(batch.Rows, execution.Compute);
             _onExecuted?.Invoke(execution);
+            if (attempt.Scattered)
+            {
+                batch.Scored(execution); // hand the scores over here, not after a thread-pool hop
+            }
+
             attempt.Completion.TrySetResult(execution);
         }
         catch (Exception ex)

@@ -46,6 +46,9 @@ internal sealed class PoolAttempt(Batch batch, long enqueuedTimestamp)
     /// <summary>Ends the hold <see cref="TryStart"/> took, once the session no longer reads the rows.</summary>
     public void Finish() => Release(Batch.Slices.Count);
 
+    /// <summary>True once the scores were claimed for writing back (<see cref="TryClaimScatter"/>): this try, not an abandoned one, wrote them.</summary>
+    public bool Scattered => Volatile.Read(ref _state) == Scattering;
+
     /// <summary>True when the scores may still be written back (the batch was not abandoned meanwhile).</summary>
     public bool TryClaimScatter() => Interlocked.CompareExchange(ref _state, Scattering, Running) == Running;
 

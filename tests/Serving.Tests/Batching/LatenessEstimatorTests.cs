@@ -5,17 +5,17 @@ namespace Serving.Tests.Batching;
 public class LatenessEstimatorTests
 {
     [Fact]
-    public void Settles_near_the_99th_percentile_of_what_it_observes()
+    public void Settles_near_the_99_9th_percentile_of_what_it_observes()
     {
-        // Lateness uniform over [-5, +5) ms: the 99th percentile is 4.9 ms.
+        // Lateness uniform over [-5, +5) ms: the 99.9th percentile is 4.99 ms, the 99th 4.9.
         var estimator = new LatenessEstimator();
         var random = new Random(7);
-        for (var i = 0; i < 200_000; i++)
+        for (var i = 0; i < 400_000; i++)
         {
             estimator.Observe(TimeSpan.FromMilliseconds((random.NextDouble() * 10) - 5));
         }
 
-        Assert.InRange(estimator.Allowance.TotalMilliseconds, 4.5, 5.0);
+        Assert.InRange(estimator.Allowance.TotalMilliseconds, 4.9, 5.1); // within one step of it
     }
 
     [Fact]
@@ -33,6 +33,6 @@ public class LatenessEstimatorTests
             estimator.Observe(TimeSpan.FromMilliseconds(8));
         }
 
-        Assert.InRange(estimator.Allowance.TotalMilliseconds, 2.9, 3.0); // 30 x 0.099 ms
+        Assert.InRange(estimator.Allowance.TotalMilliseconds, 2.99, 3.0); // 30 x 0.0999 ms
     }
 }
