@@ -82,7 +82,11 @@ def one(kind):
         return None
     return objs[0]
 
-dep, svc, cm = one("Deployment"), one("Service"), one("ConfigMap")
+dep, cm = one("Deployment"), one("ConfigMap")
+public = [s for s in kinds.get("Service", []) if s["metadata"]["labels"].get("app.kubernetes.io/component") == "server"]
+svc = public[0] if len(public) == 1 else None
+if svc is None:
+    problems.append(f"expected one public Service (component: server), found {len(public)}")
 if dep and svc and cm:
     pod = dep["spec"]["template"]["spec"]
     main = next(c for c in pod["containers"] if c["name"] == "serving")

@@ -20,7 +20,7 @@ public partial class HelmChartTests(ServerFixture server)
     {
         var docs = Render(valuesFile);
         var deployment = Single(docs, "Deployment");
-        var service = Single(docs, "Service");
+        var service = Assert.Single(docs, d => Str(d, "kind") == "Service" && Str(Map(Map(d, "metadata"), "labels"), "app.kubernetes.io/component") == "server");
 
         var podSpec = Map(Map(Map(deployment, "spec"), "template"), "spec");
         var container = (YamlMappingNode)Seq(podSpec, "containers").Children[0];

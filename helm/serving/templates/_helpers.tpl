@@ -37,17 +37,51 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Standard labels on every object.
+Standard labels on every object, without the component.
 */}}
-{{- define "serving.labels" -}}
+{{- define "serving.commonLabels" -}}
 helm.sh/chart: {{ include "serving.chart" . }}
 {{ include "serving.selectorLabels" . }}
 {{- if .Chart.AppVersion }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/component: server
 app.kubernetes.io/part-of: serving
+{{- end }}
+
+{{/*
+Standard labels on every object (component: server).
+*/}}
+{{- define "serving.labels" -}}
+{{ include "serving.commonLabels" . }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{/*
+Labels of the admin Service (component: admin), which the ServiceMonitor selects; the public
+Service has component: server, so the ServiceMonitor never picks it.
+*/}}
+{{- define "serving.adminServiceSelectorLabels" -}}
+{{ include "serving.selectorLabels" . }}
+app.kubernetes.io/component: admin
+{{- end }}
+
+{{/*
+The admin Service's name.
+*/}}
+{{- define "serving.adminServiceName" -}}
+{{- printf "%s-admin" (include "serving.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The Secret and key the admin token comes from; empty when there is no token.
+*/}}
+{{- define "serving.adminTokenSecretName" -}}
+{{- if .Values.admin.token.existingSecret }}
+{{- .Values.admin.token.existingSecret }}
+{{- else if .Values.admin.token.create }}
+{{- printf "%s-admin-token" (include "serving.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -137,6 +171,25 @@ Model volume name, or empty when the models come from the image.
 Cross-field checks that the JSON schema cannot express.
 */}}
 {{- define "serving.validate" -}}
+{{- $ports := list (int .Values.ports.http) (int .Values.ports.grpc) (int .Values.ports.admin) (int .Values.ports.adminGrpc) }}
+{{- if ne (len (uniq $ports)) 4 }}
+{{- fail (printf "ports.http, ports.grpc, ports.admin and ports.adminGrpc must be four different ports (got %v): each is its own Kestrel endpoint" $ports) }}
+{{- end }}
+{{- $token := .Values.admin.token }}
+{{- if and $token.existingSecret $token.create }}
+{{- fail "admin.token: set either existingSecret (your Secret) or create (the chart's Secret), not both" }}
+{{- end }}
+{{- if and $token.value (not $token.create) }}
+{{- fail "admin.token.value is only used with admin.token.create=true (or use admin.token.existingSecret)" }}
+{{- end }}
+{{- range $key, $_ := .Values.config }}
+{{- if eq (lower (replace ":" "__" $key)) "serving__admin__token" }}
+{{- fail (printf "config.%s: the admin token must not go into the ConfigMap; use admin.token.existingSecret or admin.token.create" $key) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled (not .Values.adminService.enabled) }}
+{{- fail "serviceMonitor.enabled needs adminService.enabled: the ServiceMonitor scrapes /metrics through the admin Service (metrics are served on the admin port only)" }}
+{{- end }}
 {{- $as := .Values.autoscaling }}
 {{- if ne $as.mode "none" }}
 {{- if gt (int $as.minReplicas) (int $as.maxReplicas) }}
@@ -149,4 +202,15 @@ Cross-field checks that the JSON schema cannot express.
 {{- if and (eq .Values.serving.allocator.latencySource "Prometheus") (not .Values.serving.allocator.prometheusUrl) }}
 {{- fail "serving.allocator.latencySource=Prometheus needs serving.allocator.prometheusUrl" }}
 {{- end }}
+{{- end }}
+
+{{/*
+The server's Kestrel endpoints, as a YAML list: endpoint (the server's name for it), port name,
+port, protocols, group (public or admin).
+*/}}
+{{- define "serving.listeners" -}}
+- {endpoint: Http, name: http, port: {{ int .Values.ports.http }}, protocols: Http1, group: public}
+- {endpoint: Grpc, name: grpc, port: {{ int .Values.ports.grpc }}, protocols: Http2, group: public}
+- {endpoint: Admin, name: admin, port: {{ int .Values.ports.admin }}, protocols: Http1, group: admin}
+- {endpoint: AdminGrpc, name: admin-grpc, port: {{ int .Values.ports.adminGrpc }}, protocols: Http2, group: admin}
 {{- end }}
