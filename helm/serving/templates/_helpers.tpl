@@ -187,6 +187,24 @@ Cross-field checks that the JSON schema cannot express.
 {{- fail (printf "config.%s: the admin token must not go into the ConfigMap; use admin.token.existingSecret or admin.token.create" $key) }}
 {{- end }}
 {{- end }}
+{{- range $group := list "public" "admin" }}
+{{- $tls := get $.Values.tls $group }}
+{{- if and $tls.enabled (not $tls.secretName) }}
+{{- fail (printf "tls.%s.enabled needs tls.%s.secretName (a kubernetes.io/tls Secret with tls.crt and tls.key)" $group $group) }}
+{{- end }}
+{{- end }}
+{{- $clientAuth := .Values.tls.admin.clientAuth }}
+{{- if $clientAuth.enabled }}
+{{- if not .Values.tls.admin.enabled }}
+{{- fail "tls.admin.clientAuth.enabled needs tls.admin.enabled: client certificates are only asked for in a TLS handshake" }}
+{{- end }}
+{{- if ne (len (compact (list $clientAuth.caSecretName $clientAuth.caConfigMapName))) 1 }}
+{{- fail "tls.admin.clientAuth needs exactly one of caSecretName and caConfigMapName (the CA that client certificates must chain to)" }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled (not (and (hasKey .Values.serviceMonitor.tlsConfig "cert") (hasKey .Values.serviceMonitor.tlsConfig "keySecret"))) }}
+{{- fail "tls.admin.clientAuth with serviceMonitor.enabled needs serviceMonitor.tlsConfig.cert and .keySecret: Prometheus must present a client certificate on the admin port" }}
+{{- end }}
+{{- end }}
 {{- if and .Values.serviceMonitor.enabled (not .Values.adminService.enabled) }}
 {{- fail "serviceMonitor.enabled needs adminService.enabled: the ServiceMonitor scrapes /metrics through the admin Service (metrics are served on the admin port only)" }}
 {{- end }}
@@ -213,4 +231,19 @@ port, protocols, group (public or admin).
 - {endpoint: Grpc, name: grpc, port: {{ int .Values.ports.grpc }}, protocols: Http2, group: public}
 - {endpoint: Admin, name: admin, port: {{ int .Values.ports.admin }}, protocols: Http1, group: admin}
 - {endpoint: AdminGrpc, name: admin-grpc, port: {{ int .Values.ports.adminGrpc }}, protocols: Http2, group: admin}
+{{- end }}
+
+{{/*
+Where the TLS material is mounted in the server container.
+*/}}
+{{- define "serving.tlsDir" -}}
+/etc/serving/tls
+{{- end }}
+
+{{/*
+Mode of the mounted TLS files: readable by the pod's fsGroup (the server's group) when one is
+set, else by everyone in the container (the Kubernetes default).
+*/}}
+{{- define "serving.secretFileMode" -}}
+{{- if and .Values.podSecurityContext (hasKey .Values.podSecurityContext "fsGroup") }}288{{ else }}292{{ end }}
 {{- end }}
