@@ -247,3 +247,50 @@ set, else by everyone in the container (the Kubernetes default).
 {{- define "serving.secretFileMode" -}}
 {{- if and .Values.podSecurityContext (hasKey .Values.podSecurityContext "fsGroup") }}288{{ else }}292{{ end }}
 {{- end }}
+
+{{/*
+A model sync container (models.source=sync): the user's image and command, writing into the
+models emptyDir. Called with (dict "root" $ "name" <container name> "once" <bool>): once=true is the
+init container that fills the repository before the server starts, once=false the sidecar.
+*/}}
+{{- define "serving.syncContainer" -}}
+{{- $sync := .root.Values.models.sync -}}
+- name: {{ .name }}
+  image: "{{ $sync.image.repository }}:{{ $sync.image.tag }}"
+  imagePullPolicy: {{ $sync.image.pullPolicy }}
+  command:
+    {{- toYaml $sync.command | nindent 4 }}
+  {{- with $sync.args }}
+  args:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  env:
+    - name: MODEL_REPOSITORY
+      value: /mnt/models
+    - name: MODEL_STAGING
+      value: /mnt/models/.staging
+    - name: MODEL_SYNC_ONCE
+      value: {{ .once | quote }}
+    - name: HOME
+      value: /tmp
+    {{- with $sync.env }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with $sync.envFrom }}
+  envFrom:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .root.Values.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $sync.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    - name: models
+      mountPath: /mnt/models
+    - name: sync-tmp
+      mountPath: /tmp
+{{- end }}
