@@ -100,14 +100,15 @@ Server image: repository:tag (or @digest). The CUDA variant appends image.cudaTa
 tag when gpu.enabled is true.
 */}}
 {{- define "serving.image" -}}
+{{- $repository := required "image.repository is required: build the image from the repository's Dockerfile, push it to your registry and set image.repository (e.g. --set image.repository=registry.example.com/ads/serving); no Serving image is published" .Values.image.repository }}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
 {{- if .Values.gpu.enabled }}
 {{- $tag = printf "%s%s" $tag .Values.image.cudaTagSuffix }}
 {{- end }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $repository $tag }}
 {{- end }}
 {{- end }}
 
