@@ -40,10 +40,8 @@ public partial class HelmChartTests(ServerFixture server)
         var deployment = Single(docs, "Deployment");
         var service = PublicService(docs);
 
-        var podSpec = Map(Map(Map(deployment, "spec"), "template"), "spec");
-        var container = ServingContainer(podSpec);
+        var (podSpec, container, env) = Pod(docs);
         var ports = ContainerPorts(container);
-        var env = EnvOf(docs, container);
 
         // The chart's listeners are exactly the server's Kestrel endpoints, with their protocols;
         // the admin ports are the endpoints the server treats as admin listeners.
@@ -120,7 +118,7 @@ public partial class HelmChartTests(ServerFixture server)
         var docs = Render(valuesFile);
         var monitor = Single(docs, "ServiceMonitor");
         var adminService = Assert.Single(docs, d => Str(d, "kind") == "Service" && Component(d) == "admin");
-        var env = EnvOf(docs, ServingContainer(Map(Map(Map(Single(docs, "Deployment"), "spec"), "template"), "spec")));
+        var (_, container, env) = Pod(docs);
 
         // It selects the admin Service, never the public one.
         var selector = Map(Map(Map(monitor, "spec"), "selector"), "matchLabels").Children;
@@ -131,7 +129,7 @@ public partial class HelmChartTests(ServerFixture server)
         // Its port leads to the container port the server's Admin endpoint binds.
         var endpoint = (YamlMappingNode)Seq(Map(monitor, "spec"), "endpoints").Children.Single();
         var servicePort = Seq(Map(adminService, "spec"), "ports").Children.Cast<YamlMappingNode>().Single(p => Str(p, "name") == Str(endpoint, "port"));
-        var containerPort = ContainerPorts(ServingContainer(Map(Map(Map(Single(docs, "Deployment"), "spec"), "template"), "spec")))[Str(servicePort, "targetPort")];
+        var containerPort = ContainerPorts(container)[Str(servicePort, "targetPort")];
         Assert.Equal(containerPort, PortOf(env["Kestrel__Endpoints__Admin__Url"]));
         Assert.Equal(env["Kestrel__Endpoints__Admin__Url"].Split("://")[0], Str(endpoint, "scheme"));
 
@@ -151,7 +149,7 @@ public partial class HelmChartTests(ServerFixture server)
     public void The_admin_token_comes_from_a_secret_key_reference(string valuesFile, string? secret, string? key)
     {
         var docs = Render(valuesFile);
-        var container = ServingContainer(Map(Map(Map(Single(docs, "Deployment"), "spec"), "template"), "spec"));
+        var (_, container, _) = Pod(docs);
         var token = EnvEntries(container).Where(e => Str(e, "name") == "Serving__Admin__Token").ToList();
         if (secret is null)
         {
@@ -232,9 +230,7 @@ public partial class HelmChartTests(ServerFixture server)
     public void Tls_renders_https_listeners_certificate_mounts_and_https_probes()
     {
         var docs = Render("values-tls.yaml");
-        var podSpec = Map(Map(Map(Single(docs, "Deployment"), "spec"), "template"), "spec");
-        var container = ServingContainer(podSpec);
-        var env = EnvOf(docs, container);
+        var (podSpec, container, env) = Pod(docs);
         var secrets = new Dictionary<string, string> { ["Http"] = "serving-public-tls", ["Grpc"] = "serving-public-tls", ["Admin"] = "serving-admin-tls", ["AdminGrpc"] = "serving-admin-tls" };
         foreach (var (endpoint, secret) in secrets)
         {
@@ -264,9 +260,7 @@ public partial class HelmChartTests(ServerFixture server)
     public void Mutual_tls_requires_client_certificates_on_the_admin_listeners_only()
     {
         var docs = Render("values-mtls.yaml");
-        var podSpec = Map(Map(Map(Single(docs, "Deployment"), "spec"), "template"), "spec");
-        var container = ServingContainer(podSpec);
-        var env = EnvOf(docs, container);
+        var (podSpec, container, env) = Pod(docs);
 
         Assert.StartsWith("http://", env["Kestrel__Endpoints__Http__Url"], StringComparison.Ordinal);
         Assert.StartsWith("http://", env["Kestrel__Endpoints__Grpc__Url"], StringComparison.Ordinal);
@@ -456,6 +450,14 @@ public partial class HelmChartTests(ServerFixture server)
 
     private static string? Component(YamlMappingNode doc) =>
         Map(Map(doc, "metadata"), "labels").Children.TryGetValue("app.kubernetes.io/component", out var c) ? c.ToString() : null;
+
+    /// <summary>The Deployment's pod spec, its server container, and the container's environment.</summary>
+    private static (YamlMappingNode PodSpec, YamlMappingNode Container, Dictionary<string, string> Env) Pod(List<YamlMappingNode> docs)
+    {
+        var podSpec = Map(Map(Map(Single(docs, "Deployment"), "spec"), "template"), "spec");
+        var container = ServingContainer(podSpec);
+        return (podSpec, container, EnvOf(docs, container));
+    }
 
     private static YamlMappingNode ServingContainer(YamlMappingNode podSpec) =>
         Seq(podSpec, "containers").Children.Cast<YamlMappingNode>().Single(c => Str(c, "name") == "serving");
