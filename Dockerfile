@@ -7,7 +7,8 @@
 #
 # Both run `dotnet Serving.Host.dll` as uid/gid 10001 with the model repository baked in at
 # /models (Serving__ModelRepositoryPath=/models; mount another repository over it to replace it).
-# Ports: 8080 HTTP/1.1 (REST, /metrics, /healthz, /readyz), 8081 gRPC (h2c). See docs/deploy.md.
+# Ports: 8080 HTTP/1.1 (REST, /healthz, /readyz), 8081 gRPC (h2c), 8082 admin HTTP/1.1 (/metrics,
+# /v1/allocator, model control), 8083 admin gRPC (reflection, model control). See docs/deploy.md.
 
 # .NET 10 images are Ubuntu 24.04 (noble) based, the same distribution as the CUDA base below,
 # so the runtime copied into the CUDA image finds the libraries it was built against.
@@ -104,7 +105,7 @@ LABEL org.opencontainers.image.title="serving" \
       org.opencontainers.image.description="Serving ad-ranking inference server (CUDA 13 + cuDNN 9, ONNX Runtime CUDA EP)" \
       org.opencontainers.image.version="${VERSION}-cuda"
 USER ${SERVING_UID}:${SERVING_UID}
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8082 8083
 ENTRYPOINT ["dotnet", "Serving.Host.dll"]
 
 # ---------------------------------------------------------------------------------------------
@@ -129,5 +130,5 @@ LABEL org.opencontainers.image.title="serving" \
       org.opencontainers.image.description="Serving ad-ranking inference server (CPU, ONNX Runtime CPU EP)" \
       org.opencontainers.image.version="${VERSION}"
 USER ${SERVING_UID}:${SERVING_UID}
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8082 8083
 ENTRYPOINT ["dotnet", "Serving.Host.dll"]

@@ -4,9 +4,13 @@
 #   scripts/helm-check.sh [OUT_DIR]      (default OUT_DIR: artifacts/helm)
 #
 # For each values set: `helm lint --strict` (schema included), `helm template` into
-# OUT_DIR/<values name>.yaml (default.yaml for the chart defaults), then a structural check of the
-# rendered objects (python3 + PyYAML, skipped when missing). Finally a few values that must be
-# refused are checked to be refused. Exits non-zero on the first failure.
+# OUT_DIR/<values name>.yaml (default.yaml for the chart defaults, rendered with the one value
+# that has no default, image.repository), then a structural check of the rendered objects
+# (scripts/lib/helm-structure.py; python3 + PyYAML, skipped when missing). Then, when the tools
+# are there: `promtool check rules` on every rendered PrometheusRule and `promtool test rules`
+# (tests/helm/prometheus-rules.test.yaml) on the chart's default alerts; the model sync script of
+# ci/values-model-sync.yaml run against a local rclone remote. Finally values that must be refused
+# are checked to be refused, with the chart's message. Exits non-zero if anything failed.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,10 +36,17 @@ fail() {
   failures=$((failures + 1))
 }
 
+# The chart has no default image (none is published); the default set renders with this one.
+default_image=(--set image.repository=registry.example.com/ads/serving)
+have_pyyaml=false
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import yaml' 2>/dev/null; then
+  have_pyyaml=true
+fi
+
 for values in "${values_sets[@]}"; do
   if [[ "${values}" == "default" ]]; then
     name="default"
-    values_args=()
+    values_args=("${default_image[@]}")
   else
     name="$(basename "${values}" .yaml)"
     values_args=(-f "${values}")
@@ -55,118 +66,99 @@ for values in "${values_sets[@]}"; do
   fi
   echo "rendered ${rendered} ($(grep -c '^kind:' "${rendered}") objects)"
 
-  if command -v python3 >/dev/null 2>&1 && python3 -c 'import yaml' 2>/dev/null; then
-    if ! python3 - "${rendered}" "${name}" <<'PY'
-import sys
-import yaml
-
-path, name = sys.argv[1], sys.argv[2]
-docs = [d for d in yaml.safe_load_all(open(path)) if d]
-problems = []
-kinds = {}
-for d in docs:
-    for key in ("apiVersion", "kind", "metadata"):
-        if key not in d:
-            problems.append(f"object without {key}: {d}")
-    kinds.setdefault(d.get("kind"), []).append(d)
-    labels = d.get("metadata", {}).get("labels", {})
-    for label in ("app.kubernetes.io/name", "app.kubernetes.io/instance",
-                  "app.kubernetes.io/managed-by", "helm.sh/chart"):
-        if label not in labels:
-            problems.append(f"{d.get('kind')} {d['metadata'].get('name')}: no label {label}")
-
-def one(kind):
-    objs = kinds.get(kind, [])
-    if len(objs) != 1:
-        problems.append(f"expected one {kind}, found {len(objs)}")
-        return None
-    return objs[0]
-
-dep, svc, cm = one("Deployment"), one("Service"), one("ConfigMap")
-if dep and svc and cm:
-    pod = dep["spec"]["template"]["spec"]
-    main = next(c for c in pod["containers"] if c["name"] == "serving")
-    env = cm["data"]
-    ports = {p["name"]: p["containerPort"] for p in main["ports"]}
-    # Kestrel binds what the pod declares.
-    if not env["Kestrel__Endpoints__Http__Url"].endswith(f":{ports['http']}"):
-        problems.append("Kestrel http URL does not match the http container port")
-    if not env["Kestrel__Endpoints__Grpc__Url"].endswith(f":{ports['grpc']}"):
-        problems.append("Kestrel grpc URL does not match the grpc container port")
-    # The Service routes by port name and tells proxies the protocols.
-    app = {p["name"]: p.get("appProtocol") for p in svc["spec"]["ports"]}
-    if app != {"http": "http", "grpc": "kubernetes.io/h2c"}:
-        problems.append(f"Service appProtocol: {app}")
-    if svc["spec"]["selector"] != dep["spec"]["selector"]["matchLabels"]:
-        problems.append("Service selector differs from the Deployment selector")
-    # Probes.
-    if main["livenessProbe"]["httpGet"]["path"] != "/healthz":
-        problems.append("liveness probe is not /healthz")
-    for probe in ("readinessProbe", "startupProbe"):
-        if main[probe]["httpGet"]["path"] != "/readyz":
-            problems.append(f"{probe} is not /readyz")
-    # Drain timing: grace period > preStop sleep + drain timeout.
-    h, m, s = (int(x) for x in env["Serving__Drain__Timeout"].split(":"))
-    drain = h * 3600 + m * 60 + s
-    pre = main.get("lifecycle", {}).get("preStop", {})
-    sleep = int(pre["exec"]["command"][1]) if "exec" in pre else int(pre.get("sleep", {}).get("seconds", 0))
-    grace = pod["terminationGracePeriodSeconds"]
-    if grace <= sleep + drain:
-        problems.append(f"terminationGracePeriodSeconds {grace} <= preStop {sleep} + drain {drain}")
-    # Non-root, read-only root filesystem with a writable /tmp.
-    sc = main["securityContext"]
-    if not (sc.get("readOnlyRootFilesystem") and (sc.get("runAsNonRoot") or pod.get("securityContext", {}).get("runAsNonRoot"))):
-        problems.append("container is not non-root with a read-only root filesystem")
-    if not any(m["mountPath"] == "/tmp" for m in main["volumeMounts"]):
-        problems.append("no /tmp mount")
-    # GPU: a GPU limit iff the CUDA image and GPU enabled in the config.
-    gpu = env["Serving__Devices__Gpu__Enabled"] == "true"
-    has_limit = "nvidia.com/gpu" in main.get("resources", {}).get("limits", {})
-    if gpu != has_limit or gpu != main["image"].endswith("-cuda"):
-        problems.append(f"GPU settings disagree: config {gpu}, limit {has_limit}, image {main['image']}")
-    # The config checksum rolls the pods on a config change.
-    if "checksum/config" not in dep["spec"]["template"]["metadata"].get("annotations", {}):
-        problems.append("no checksum/config annotation")
-    # Autoscaling: the Deployment leaves replicas to exactly one autoscaler.
-    scalers = len(kinds.get("ScaledObject", [])) + len(kinds.get("HorizontalPodAutoscaler", []))
-    if scalers > 1 or (scalers == 1) == ("replicas" in dep["spec"]):
-        problems.append(f"{scalers} autoscaler(s) with Deployment replicas {dep['spec'].get('replicas')}")
-    for so in kinds.get("ScaledObject", []):
-        trig = so["spec"]["triggers"][0]
-        if trig["type"] != "prometheus" or trig["metricType"] != "AverageValue" \
-                or "serving_desired_replicas" not in trig["metadata"]["query"]:
-            problems.append(f"ScaledObject trigger: {trig}")
-
-if problems:
-    print(f"{name}: " + "\n  ".join(["structural check failed:"] + problems), file=sys.stderr)
-    sys.exit(1)
-print(f"{name}: structural check passed ({', '.join(sorted(k for k in kinds if k))})")
-PY
-    then
-      fail "structural check (${name})"
-    fi
+  if ${have_pyyaml}; then
+    python3 "${repo_root}/scripts/lib/helm-structure.py" "${rendered}" "${name}" || fail "structural check (${name})"
   else
     echo "python3 with PyYAML not found: structural check skipped"
   fi
 done
 
-# Values that must be refused (schema and template guards).
+# Prometheus rules: every rendered PrometheusRule must load in Prometheus, and the chart's default
+# alerts must fire (and stay quiet) on the series in tests/helm/prometheus-rules.test.yaml.
+extract_rules() { # rendered.yaml -> rules file (the groups of every PrometheusRule)
+  python3 - "$1" "$2" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") == "PrometheusRule"]
+yaml.safe_dump({"groups": [g for d in docs for g in d["spec"]["groups"]]}, open(sys.argv[2], "w"))
+print(len(docs))
+PY
+}
+echo "== prometheus rules"
+promtool="$(command -v promtool || true)"
+if [[ -z "${promtool}" ]] || ! ${have_pyyaml}; then
+  echo "promtool or PyYAML not found: rule checks skipped (Debian: apt-get install prometheus)"
+else
+  for rendered in "${out_dir}"/*.yaml; do
+    [[ "$(basename "${rendered}")" == prometheus-* ]] && continue
+    rules="${out_dir}/prometheus-$(basename "${rendered}")"
+    if [[ "$(extract_rules "${rendered}" "${rules}")" != 0 ]]; then
+      "${promtool}" check rules "${rules}" || fail "promtool check rules ($(basename "${rendered}"))"
+    else
+      rm -f "${rules}"
+    fi
+  done
+  rules_dir="${out_dir}/prometheus-unit"
+  mkdir -p "${rules_dir}"
+  if "${helm}" template "${release}" "${chart}" "${default_image[@]}" --set prometheusRule.enabled=true \
+      --namespace "${namespace}" >"${rules_dir}/rendered.yaml" \
+      && extract_rules "${rules_dir}/rendered.yaml" "${rules_dir}/prometheus-rules.yaml" >/dev/null; then
+    cp "${repo_root}/tests/helm/prometheus-rules.test.yaml" "${rules_dir}/"
+    "${promtool}" test rules "${rules_dir}/prometheus-rules.test.yaml" || fail "promtool test rules"
+  else
+    fail "rendering the default PrometheusRule"
+  fi
+fi
+
+# The model sync script of ci/values-model-sync.yaml, run as the sidecar would (sh, once) against
+# a local directory standing in for the bucket (rclone treats a plain path as a remote).
+echo "== model sync script"
+if ! command -v rclone >/dev/null 2>&1 || ! ${have_pyyaml}; then
+  echo "rclone or PyYAML not found: model sync script check skipped (Debian: apt-get install rclone)"
+elif ! "${repo_root}/tests/helm/model-sync-check.sh" "${out_dir}/values-model-sync.yaml" "${out_dir}/model-sync"; then
+  fail "model sync script"
+fi
+
+# Values that must be refused (schema and template guards), each with the chart's message.
 expect_refused() {
-  local what="$1"
-  shift
-  if "${helm}" template "${release}" "${chart}" --namespace "${namespace}" "$@" >/dev/null 2>&1; then
+  local what="$1" message="$2"
+  shift 2
+  local output
+  if output="$("${helm}" template "${release}" "${chart}" --namespace "${namespace}" "$@" 2>&1)"; then
     fail "accepted ${what}: $*"
+  elif [[ "${output}" != *"${message}"* ]]; then
+    fail "refused ${what} without the message '${message}': ${output}"
   else
     echo "refused as expected: ${what}"
   fi
 }
 echo "== guards"
-expect_refused "a misspelt key" --set gpu.enabeld=true
-expect_refused "an unknown autoscaling mode" --set autoscaling.mode=vpa
-expect_refused "a grace period shorter than preStop + drain" --set lifecycle.terminationGracePeriodSeconds=20
-expect_refused "a PVC source without a claim" --set models.source=pvc
-expect_refused "the Prometheus latency source without a URL" --set serving.allocator.latencySource=Prometheus
-expect_refused "minReplicas above maxReplicas" --set autoscaling.mode=keda --set autoscaling.minReplicas=5 --set autoscaling.maxReplicas=3
+expect_refused "the chart defaults without an image repository" "image.repository is required"
+i=("${default_image[@]}")
+expect_refused "a misspelt key" "Additional property enabeld" "${i[@]}" --set gpu.enabeld=true
+expect_refused "a misspelt key in a new section" "Additional property enable " "${i[@]}" --set tls.public.enable=true
+expect_refused "an unknown autoscaling mode" "autoscaling.mode" "${i[@]}" --set autoscaling.mode=vpa
+expect_refused "a grace period shorter than preStop + drain" "must exceed" "${i[@]}" --set lifecycle.terminationGracePeriodSeconds=20
+expect_refused "a PVC source without a claim" "models.source=pvc needs" "${i[@]}" --set models.source=pvc
+expect_refused "the Prometheus latency source without a URL" "needs serving.allocator.prometheusUrl" "${i[@]}" --set serving.allocator.latencySource=Prometheus
+expect_refused "minReplicas above maxReplicas" "exceeds autoscaling.maxReplicas" "${i[@]}" --set autoscaling.mode=keda --set autoscaling.minReplicas=5 --set autoscaling.maxReplicas=3
+expect_refused "an admin port equal to a public port" "four different ports" "${i[@]}" --set ports.admin=8080
+expect_refused "an unknown reflection setting" "admin.reflection" "${i[@]}" --set admin.reflection=Public
+expect_refused "both an existing and a created token Secret" "not both" "${i[@]}" --set admin.token.create=true --set admin.token.existingSecret=mine
+expect_refused "a token value without create" "admin.token.value is only used" "${i[@]}" --set admin.token.value=secret
+expect_refused "the admin token in the ConfigMap" "must not go into the ConfigMap" "${i[@]}" --set config.Serving__Admin__Token=secret
+expect_refused "a ServiceMonitor without the admin Service" "serviceMonitor.enabled needs adminService.enabled" "${i[@]}" --set serviceMonitor.enabled=true --set adminService.enabled=false
+expect_refused "a NetworkPolicy peer with a misspelt key" "Additional property podSelectr" "${i[@]}" --set-json 'networkPolicy.admin.from=[{"podSelectr":{}}]'
+expect_refused "TLS without a Secret" "tls.public.enabled needs tls.public.secretName" "${i[@]}" --set tls.public.enabled=true
+expect_refused "mTLS without admin TLS" "needs tls.admin.enabled" "${i[@]}" --set tls.admin.clientAuth.enabled=true --set tls.admin.clientAuth.caSecretName=ca
+expect_refused "mTLS with two CA sources" "exactly one of caSecretName and caConfigMapName" "${i[@]}" --set tls.admin.enabled=true --set tls.admin.secretName=adm --set tls.admin.clientAuth.enabled=true --set tls.admin.clientAuth.caSecretName=ca --set tls.admin.clientAuth.caConfigMapName=ca
+expect_refused "mTLS with a ServiceMonitor that has no client certificate" "needs serviceMonitor.tlsConfig.cert" "${i[@]}" --set tls.admin.enabled=true --set tls.admin.secretName=adm --set tls.admin.clientAuth.enabled=true --set tls.admin.clientAuth.caSecretName=ca --set serviceMonitor.enabled=true
+expect_refused "a shared volume source without a claim" "models.source=sharedVolume needs" "${i[@]}" --set models.source=sharedVolume
+expect_refused "a sync source without an image" "models.source=sync needs models.sync.image" "${i[@]}" --set models.source=sync --set-json 'models.sync.command=["sh"]'
+expect_refused "a sync source without a command" "models.source=sync needs models.sync.command" "${i[@]}" --set models.source=sync --set models.sync.image.repository=rclone/rclone --set models.sync.image.tag=1.68
+expect_refused "a negative poll interval" "pollIntervalSeconds" "${i[@]}" --set models.pollIntervalSeconds=-1
+expect_refused "a GRPCRoute without a Gateway" "gatewayApi.grpcRoute.enabled needs gatewayApi.grpcRoute.parentRefs" "${i[@]}" --set gatewayApi.grpcRoute.enabled=true
+expect_refused "a refused-share threshold above 1" "threshold" "${i[@]}" --set prometheusRule.enabled=true --set prometheusRule.alerts.refusedShare.threshold=5
+expect_refused "an unknown anti-affinity mode" "podAntiAffinity.mode" "${i[@]}" --set podAntiAffinity.mode=strict
 
 if ((failures > 0)); then
   echo "helm-check: ${failures} failure(s)" >&2

@@ -13,6 +13,10 @@ fi
 if ! command -v unzip >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip) >/dev/null 2>&1 || true
 fi
+# helm-check runs the chart's model sync script against a local rclone remote (skipped without it).
+if ! command -v rclone >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone) >/dev/null 2>&1 || true
+fi
 # The allocator integration tests start Debian's prometheus binary. When it cannot be installed
 # they fail (never skip) with the command that installs it.
 if [ -z "${PROMETHEUS_BIN:-}" ] && [ ! -x /usr/bin/prometheus ] && ! command -v prometheus >/dev/null 2>&1; then

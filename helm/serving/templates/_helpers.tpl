@@ -37,17 +37,51 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Standard labels on every object.
+Standard labels on every object, without the component.
 */}}
-{{- define "serving.labels" -}}
+{{- define "serving.commonLabels" -}}
 helm.sh/chart: {{ include "serving.chart" . }}
 {{ include "serving.selectorLabels" . }}
 {{- if .Chart.AppVersion }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/component: server
 app.kubernetes.io/part-of: serving
+{{- end }}
+
+{{/*
+Standard labels on every object (component: server).
+*/}}
+{{- define "serving.labels" -}}
+{{ include "serving.commonLabels" . }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{/*
+Labels of the admin Service (component: admin), which the ServiceMonitor selects; the public
+Service has component: server, so the ServiceMonitor never picks it.
+*/}}
+{{- define "serving.adminServiceSelectorLabels" -}}
+{{ include "serving.selectorLabels" . }}
+app.kubernetes.io/component: admin
+{{- end }}
+
+{{/*
+The admin Service's name.
+*/}}
+{{- define "serving.adminServiceName" -}}
+{{- printf "%s-admin" (include "serving.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The Secret and key the admin token comes from; empty when there is no token.
+*/}}
+{{- define "serving.adminTokenSecretName" -}}
+{{- if .Values.admin.token.existingSecret }}
+{{- .Values.admin.token.existingSecret }}
+{{- else if .Values.admin.token.create }}
+{{- printf "%s-admin-token" (include "serving.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -66,14 +100,15 @@ Server image: repository:tag (or @digest). The CUDA variant appends image.cudaTa
 tag when gpu.enabled is true.
 */}}
 {{- define "serving.image" -}}
+{{- $repository := required "image.repository is required: build the image from the repository's Dockerfile, push it to your registry and set image.repository (e.g. --set image.repository=registry.example.com/ads/serving); no Serving image is published" .Values.image.repository }}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
 {{- if .Values.gpu.enabled }}
 {{- $tag = printf "%s%s" $tag .Values.image.cudaTagSuffix }}
 {{- end }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $repository $tag }}
 {{- end }}
 {{- end }}
 
@@ -137,6 +172,43 @@ Model volume name, or empty when the models come from the image.
 Cross-field checks that the JSON schema cannot express.
 */}}
 {{- define "serving.validate" -}}
+{{- $ports := list (int .Values.ports.http) (int .Values.ports.grpc) (int .Values.ports.admin) (int .Values.ports.adminGrpc) }}
+{{- if ne (len (uniq $ports)) 4 }}
+{{- fail (printf "ports.http, ports.grpc, ports.admin and ports.adminGrpc must be four different ports (got %v): each is its own Kestrel endpoint" $ports) }}
+{{- end }}
+{{- $token := .Values.admin.token }}
+{{- if and $token.existingSecret $token.create }}
+{{- fail "admin.token: set either existingSecret (your Secret) or create (the chart's Secret), not both" }}
+{{- end }}
+{{- if and $token.value (not $token.create) }}
+{{- fail "admin.token.value is only used with admin.token.create=true (or use admin.token.existingSecret)" }}
+{{- end }}
+{{- range $key, $_ := .Values.config }}
+{{- if eq (lower (replace ":" "__" $key)) "serving__admin__token" }}
+{{- fail (printf "config.%s: the admin token must not go into the ConfigMap; use admin.token.existingSecret or admin.token.create" $key) }}
+{{- end }}
+{{- end }}
+{{- range $group := list "public" "admin" }}
+{{- $tls := get $.Values.tls $group }}
+{{- if and $tls.enabled (not $tls.secretName) }}
+{{- fail (printf "tls.%s.enabled needs tls.%s.secretName (a kubernetes.io/tls Secret with tls.crt and tls.key)" $group $group) }}
+{{- end }}
+{{- end }}
+{{- $clientAuth := .Values.tls.admin.clientAuth }}
+{{- if $clientAuth.enabled }}
+{{- if not .Values.tls.admin.enabled }}
+{{- fail "tls.admin.clientAuth.enabled needs tls.admin.enabled: client certificates are only asked for in a TLS handshake" }}
+{{- end }}
+{{- if ne (len (compact (list $clientAuth.caSecretName $clientAuth.caConfigMapName))) 1 }}
+{{- fail "tls.admin.clientAuth needs exactly one of caSecretName and caConfigMapName (the CA that client certificates must chain to)" }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled (not (and (hasKey .Values.serviceMonitor.tlsConfig "cert") (hasKey .Values.serviceMonitor.tlsConfig "keySecret"))) }}
+{{- fail "tls.admin.clientAuth with serviceMonitor.enabled needs serviceMonitor.tlsConfig.cert and .keySecret: Prometheus must present a client certificate on the admin port" }}
+{{- end }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled (not .Values.adminService.enabled) }}
+{{- fail "serviceMonitor.enabled needs adminService.enabled: the ServiceMonitor scrapes /metrics through the admin Service (metrics are served on the admin port only)" }}
+{{- end }}
 {{- $as := .Values.autoscaling }}
 {{- if ne $as.mode "none" }}
 {{- if gt (int $as.minReplicas) (int $as.maxReplicas) }}
@@ -149,4 +221,77 @@ Cross-field checks that the JSON schema cannot express.
 {{- if and (eq .Values.serving.allocator.latencySource "Prometheus") (not .Values.serving.allocator.prometheusUrl) }}
 {{- fail "serving.allocator.latencySource=Prometheus needs serving.allocator.prometheusUrl" }}
 {{- end }}
+{{- end }}
+
+{{/*
+The server's Kestrel endpoints, as a YAML list: endpoint (the server's name for it), port name,
+port, protocols, group (public or admin).
+*/}}
+{{- define "serving.listeners" -}}
+- {endpoint: Http, name: http, port: {{ int .Values.ports.http }}, protocols: Http1, group: public}
+- {endpoint: Grpc, name: grpc, port: {{ int .Values.ports.grpc }}, protocols: Http2, group: public}
+- {endpoint: Admin, name: admin, port: {{ int .Values.ports.admin }}, protocols: Http1, group: admin}
+- {endpoint: AdminGrpc, name: admin-grpc, port: {{ int .Values.ports.adminGrpc }}, protocols: Http2, group: admin}
+{{- end }}
+
+{{/*
+Where the TLS material is mounted in the server container.
+*/}}
+{{- define "serving.tlsDir" -}}
+/etc/serving/tls
+{{- end }}
+
+{{/*
+Mode of the mounted TLS files: readable by the pod's fsGroup (the server's group) when one is
+set, else by everyone in the container (the Kubernetes default).
+*/}}
+{{- define "serving.secretFileMode" -}}
+{{- if and .Values.podSecurityContext (hasKey .Values.podSecurityContext "fsGroup") }}288{{ else }}292{{ end }}
+{{- end }}
+
+{{/*
+A model sync container (models.source=sync): the user's image and command, writing into the
+models emptyDir. Called with (dict "root" $ "name" <container name> "once" <bool>): once=true is the
+init container that fills the repository before the server starts, once=false the sidecar.
+*/}}
+{{- define "serving.syncContainer" -}}
+{{- $sync := .root.Values.models.sync -}}
+- name: {{ .name }}
+  image: "{{ $sync.image.repository }}:{{ $sync.image.tag }}"
+  imagePullPolicy: {{ $sync.image.pullPolicy }}
+  command:
+    {{- toYaml $sync.command | nindent 4 }}
+  {{- with $sync.args }}
+  args:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  env:
+    - name: MODEL_REPOSITORY
+      value: /mnt/models
+    - name: MODEL_STAGING
+      value: /mnt/models/.staging
+    - name: MODEL_SYNC_ONCE
+      value: {{ .once | quote }}
+    - name: HOME
+      value: /tmp
+    {{- with $sync.env }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with $sync.envFrom }}
+  envFrom:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .root.Values.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $sync.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    - name: models
+      mountPath: /mnt/models
+    - name: sync-tmp
+      mountPath: /tmp
 {{- end }}
