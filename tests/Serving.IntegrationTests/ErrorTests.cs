@@ -24,7 +24,7 @@ public class ErrorTests(ServerFixture server)
         var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.RankAsync(new RankRequest { Model = "avazu-dcn", Version = "9", CandidateCount = 1 }).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
-        Assert.Contains("version '9'", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("no live version or label '9'", ex.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -75,7 +75,7 @@ public class GpuChaosTests(FaultyStandInServer fixture) : IClassFixture<FaultySt
     public async Task Every_session_is_warmed_before_the_server_is_ready()
     {
         var registry = (Serving.Registry.ModelRegistry)fixture.Server.Services.GetService(typeof(Serving.Registry.ModelRegistry))!;
-        var version = registry.Find("criteo-deepfm")!.Default;
+        var version = registry.Find("criteo-deepfm")!.Default!;
 
         Assert.True(registry.Ready);
         Assert.Equal(["gpu", "cpu"], version.Pools.Select(p => p.Device));

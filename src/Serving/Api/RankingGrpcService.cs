@@ -37,20 +37,49 @@ internal sealed class RankingGrpcService(
             throw RpcErrors.InvalidArgument(problem.Field, problem.Problem);
         }
 
-        var version = Resolve(request.Model, request.Version);
         if (!Enum.IsDefined(request.Priority))
         {
             throw RpcErrors.InvalidArgument("priority", $"unknown priority {(int)request.Priority}");
         }
 
-        var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
-        var rows = Assemble(version.Spec, request); // the scheduler owns them from here: it returns them once no session reads them
-        var candidates = rows.Rows;
-        request.Dispose(); // the wire bytes are not needed once assembled; back to the pool before the wait
-        ScoreResult result;
+        var version = Acquire(request.Model, request.Version, request.RequestId);
         try
         {
-            result = await version.Scheduler.ScoreAsync(rows, deadline, request.Priority, context.CancellationToken).ConfigureAwait(false);
+            var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
+            var rows = Assemble(version.Spec, request); // the scheduler owns them from here: it returns them once no session reads them
+            var candidates = rows.Rows;
+            request.Dispose(); // the wire bytes are not needed once assembled; back to the pool before the wait
+            var result = await ScoreAsync(version, rows, deadline, request.Priority, context.CancellationToken).ConfigureAwait(false);
+            var response = new RankResponse
+            {
+                Model = version.Spec.Name,
+                Version = version.Version,
+                RequestId = request.RequestId,
+                Timing = new Timing
+                {
+                    Device = result.Device,
+                    BatchRows = result.BatchRows,
+                    QueueMs = result.QueueWait.TotalMilliseconds,
+                    ComputeMs = result.Compute.TotalMilliseconds,
+                },
+            };
+            response.Scores.Add(result.Scores);
+            var elapsed = time.GetElapsedTime(started);
+            response.Timing.TotalMs = elapsed.TotalMilliseconds;
+            metrics.RecordRequest(version.Spec.Name, elapsed, candidates);
+            return response;
+        }
+        finally
+        {
+            version.Release(); // a retiring version is disposed once its last request lets go
+        }
+    }
+
+    private static async Task<ScoreResult> ScoreAsync(ServedModelVersion version, FeatureRows rows, DateTimeOffset deadline, Priority priority, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await version.Scheduler.ScoreAsync(rows, deadline, priority, cancellationToken).ConfigureAwait(false);
         }
         catch (ScoringRejectedException ex)
         {
@@ -64,25 +93,6 @@ internal sealed class RankingGrpcService(
         {
             throw RpcErrors.BatchFailed(ex.Message);
         }
-
-        var response = new RankResponse
-        {
-            Model = version.Spec.Name,
-            Version = version.Version,
-            RequestId = request.RequestId,
-            Timing = new Timing
-            {
-                Device = result.Device,
-                BatchRows = result.BatchRows,
-                QueueMs = result.QueueWait.TotalMilliseconds,
-                ComputeMs = result.Compute.TotalMilliseconds,
-            },
-        };
-        response.Scores.Add(result.Scores);
-        var elapsed = time.GetElapsedTime(started);
-        response.Timing.TotalMs = elapsed.TotalMilliseconds;
-        metrics.RecordRequest(version.Spec.Name, elapsed, candidates);
-        return response;
     }
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
@@ -98,22 +108,48 @@ internal sealed class RankingGrpcService(
 
     public override Task<ModelInfo> GetModel(GetModelRequest request, ServerCallContext context)
     {
-        var version = Resolve(request.Model, request.Version);
-        return Task.FromResult(ModelInfoMapper.ToInfo(registry.Find(version.Spec.Name)!, version));
+        var served = FindModel(request.Model);
+        var version = served.Find(request.Version);
+        return version is null && request.Version.Length > 0
+            ? throw VersionNotFound(served, request.Version)
+            : Task.FromResult(ModelInfoMapper.ToInfo(served, version));
     }
 
-    private ServedModelVersion Resolve(string model, string version)
+    /// <summary>The request's version, leased: by number or label, or by the model's split (sticky per request id).</summary>
+    private ServedModelVersion Acquire(string model, string versionOrLabel, string requestId)
+    {
+        FindModel(model);
+        var resolution = registry.Acquire(model, versionOrLabel, requestId);
+        return resolution.Error switch
+        {
+            ResolveError.None => resolution.Version!,
+            ResolveError.VersionNotFound => throw VersionNotFound(resolution.Model!, versionOrLabel),
+            ResolveError.NoVersionServing => throw RpcErrors.Unavailable(RpcErrors.Reasons.NoVersionServing, $"model '{model}' has no version serving now ({Describe(resolution.Model)}); retry"),
+            _ => throw ModelNotFound(model),
+        };
+    }
+
+    private ServedModel FindModel(string model)
     {
         if (model.Length == 0)
         {
             throw RpcErrors.InvalidArgument("model", "is required");
         }
 
-        var served = registry.Find(model)
-            ?? throw RpcErrors.NotFound(RpcErrors.Reasons.ModelNotFound, $"model {ClientText.Quote(model)} is not served (GET /v1/models lists the models)");
-        return served.Find(version)
-            ?? throw RpcErrors.NotFound(RpcErrors.Reasons.VersionNotFound, $"model '{served.Name}' has no version {ClientText.Quote(version)} (served: {string.Join(", ", served.Versions.Select(v => v.Version))})");
+        return registry.Find(model) ?? throw ModelNotFound(model);
     }
+
+    private static RpcException ModelNotFound(string model) =>
+        RpcErrors.NotFound(RpcErrors.Reasons.ModelNotFound, $"model {ClientText.Quote(model)} is not served (GET /v1/models lists the models)");
+
+    private static RpcException VersionNotFound(ServedModel served, string versionOrLabel) =>
+        RpcErrors.NotFound(RpcErrors.Reasons.VersionNotFound, $"model '{served.Name}' has no live version or label {ClientText.Quote(versionOrLabel)} ({Describe(served)})");
+
+    /// <summary>The model's versions and their states, for a message.</summary>
+    private static string Describe(ServedModel? served) =>
+        served is null || served.Statuses.Count == 0
+            ? "no version"
+            : string.Join(", ", served.Statuses.Select(s => s.Version.Length == 0 ? $"config: {s.State.ToString().ToLowerInvariant()}" : $"v{s.Version} {s.State.ToString().ToLowerInvariant()}"));
 
     private FeatureRows Assemble(ModelSpec spec, WireRankRequest request)
     {

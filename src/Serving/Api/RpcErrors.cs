@@ -26,6 +26,8 @@ internal static class RpcErrors
         public const string VersionNotFound = "version_not_found";
         public const string DeadlineExceeded = "deadline_exceeded";
         public const string BatchFailed = "batch_failed";
+        public const string NoVersionServing = "no_version_serving";
+        public const string Unauthenticated = "unauthenticated";
     }
 
     public static RpcException InvalidArgument(string field, string problem) =>
@@ -35,6 +37,10 @@ internal static class RpcErrors
 
     public static RpcException NotFound(string reason, string message) =>
         Build(StatusCode.NotFound, message, reason, retryAfter: null);
+
+    /// <summary>The model is known but cannot take requests now (no version live): UNAVAILABLE, retry.</summary>
+    public static RpcException Unavailable(string reason, string message) =>
+        Build(StatusCode.Unavailable, message, reason, TimeSpan.FromSeconds(1));
 
     /// <summary>
     /// A call refused before compute: RESOURCE_EXHAUSTED, or UNAVAILABLE while the server drains;

@@ -16,12 +16,16 @@ internal static class ReadinessResponseWriter
         {
             status = report.Status.ToString(),
             detail = report.Entries.Values.Select(e => e.Description).FirstOrDefault(),
-            models = registry.Models.SelectMany(m => m.Versions.Select(v => new
+            models = registry.Models.SelectMany(m => m.Statuses.Select(s => new
             {
                 model = m.Name,
-                version = v.Version,
-                ready = v.Ready,
-                devices = v.Devices.Select(d => new { device = d.Device, available = d.Available, detail = d.Detail }),
+                version = s.Version,
+                ready = s.State == VersionState.Available,
+                state = ModelLifecycle.StateLabel(s.State),
+                detail = s.Detail,
+                devices = m.Live.TryGetValue(s.Version, out var v) && s.State == VersionState.Available
+                    ? v.Devices.Select(d => new { device = d.Device, available = d.Available, detail = d.Detail })
+                    : [],
             })),
         };
         context.Response.ContentType = "application/json";

@@ -54,7 +54,12 @@ internal sealed partial class RequestPathWarmUp(
             {
                 foreach (var model in registry.Models)
                 {
-                    var request = WarmUpRequest(model.Default.Spec);
+                    if (model.Default is not { } live)
+                    {
+                        continue; // nothing of it serves
+                    }
+
+                    var request = WarmUpRequest(live.Spec);
                     calls += await TryRestAsync(address, request, stoppingToken).ConfigureAwait(false) ? 1 : 0;
                     calls += await TryGrpcAsync(address, request, stoppingToken).ConfigureAwait(false) ? 1 : 0;
                 }

@@ -38,7 +38,8 @@ public static class ServingServiceCollectionExtensions
         services.TryAddSingleton<GpuAvailability>();
         services.TryAddSingleton<ThreadPoolQueueDelay>();
         services.TryAddSingleton(CreateAdmissionGate);
-        services.AddHostedService<ModelRepositoryLoader>();
+        services.TryAddSingleton<ModelLifecycle>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelLifecycle>());
         services.TryAddSingleton<RequestPathWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestPathWarmUp>());
         services.AddHostedService<DrainService>();
@@ -117,7 +118,12 @@ public static class ServingServiceCollectionExtensions
         var smallest = TimeSpan.MaxValue;
         foreach (var model in registry.Models)
         {
-            var slo = model.Default.Spec.SloP99;
+            if (model.Default is not { } live)
+            {
+                continue;
+            }
+
+            var slo = live.Spec.SloP99;
             smallest = slo < smallest ? slo : smallest;
         }
 

@@ -18,6 +18,18 @@ public sealed class ModelConfigDocument
     public DevicesDocument? Devices { get; set; }
     public QualityDocument? Quality { get; set; }
 
+    /// <summary>Which versions on disk are served (model-level file only).</summary>
+    public VersionPolicyDocument? VersionPolicy { get; set; }
+
+    /// <summary>Label → version (model-level file only), e.g. <c>{"stable": "1", "canary": "2"}</c>.</summary>
+    public Dictionary<string, string>? Labels { get; set; }
+
+    /// <summary>Version or label → weight (model-level file only): how requests that name no version are split.</summary>
+    public Dictionary<string, double>? Traffic { get; set; }
+
+    /// <summary>The version mirrored a share of traffic off the critical path (model-level file only).</summary>
+    public ShadowDocument? Shadow { get; set; }
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -84,6 +96,21 @@ public sealed class GpuDeviceDocument
 {
     public bool? Enabled { get; set; }
     public int? ReplicasPerDevice { get; set; }
+}
+
+/// <summary>Which versions of a model are served: the latest N (default 1), specific ones, or all.</summary>
+public sealed class VersionPolicyDocument
+{
+    public int? Latest { get; set; }
+    public List<string>? Specific { get; set; }
+    public bool? All { get; set; }
+}
+
+/// <summary>Mirror <see cref="Fraction"/> of the model's traffic to <see cref="Version"/> (a version or a label).</summary>
+public sealed class ShadowDocument
+{
+    public string? Version { get; set; }
+    public double Fraction { get; set; }
 }
 
 /// <summary>Offline quality figures recorded at export.</summary>

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Serving.Models;
 
@@ -24,6 +26,183 @@ public static class ModelConfigLoader
         }
 
         return Parse(json, configPath);
+    }
+
+    /// <summary>Keys only a model's own config.json may set: they concern all its versions.</summary>
+    private static readonly string[] ModelLevelKeys = ["name", "defaultVersion", "versionPolicy", "labels", "traffic", "shadow"];
+
+    /// <summary>
+    /// One version's spec: the model's config.json, with the version folder's own config.json (when
+    /// <paramref name="versionConfigPath"/> exists) replacing the top-level keys it sets, so a
+    /// retrained version can change features, hashing, inputs or output. Problems name the version's
+    /// file when it has one.
+    /// </summary>
+    public static ModelSpec LoadVersion(string modelConfigPath, string? versionConfigPath)
+    {
+        if (versionConfigPath is null || !File.Exists(versionConfigPath))
+        {
+            return LoadFile(modelConfigPath);
+        }
+
+        var merged = ReadObject(modelConfigPath);
+        var version = ReadObject(versionConfigPath);
+        foreach (var key in ModelLevelKeys)
+        {
+            if (version.ContainsKey(key))
+            {
+                throw new ModelConfigException(versionConfigPath, $"'{key}' belongs in the model's own config.json ({modelConfigPath}), not a version's");
+            }
+        }
+
+        foreach (var (key, value) in version.ToList())
+        {
+            version.Remove(key);
+            merged[key] = value;
+        }
+
+        return Parse(merged.ToJsonString(), versionConfigPath);
+    }
+
+    /// <summary>The versions, labels, traffic split and shadow a model's own config.json declares.</summary>
+    public static ModelPolicy LoadPolicy(string modelConfigPath)
+    {
+        ModelConfigDocument doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize<ModelConfigDocument>(File.ReadAllText(modelConfigPath), ModelConfigDocument.JsonOptions)
+                ?? throw new ModelConfigException(modelConfigPath, "is empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelConfigException(modelConfigPath, $"is not valid config JSON: {ex.Message}", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelConfigException(modelConfigPath, $"cannot be read: {ex.Message}", ex);
+        }
+
+        return ValidatePolicy(doc, modelConfigPath);
+    }
+
+    internal static ModelPolicy ValidatePolicy(ModelConfigDocument doc, string path)
+    {
+        var versions = ValidateVersionPolicy(doc.VersionPolicy, path);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (label, version) in doc.Labels ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(label) || IsVersionNumber(label))
+            {
+                throw new ModelConfigException(path, $"'labels': a label must be a non-numeric name, got '{label}'");
+            }
+
+            if (!IsVersionNumber(version))
+            {
+                throw new ModelConfigException(path, $"'labels.{label}' must name a numeric version, got '{version}'");
+            }
+
+            labels[label] = version;
+        }
+
+        var traffic = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (target, weight) in doc.Traffic ?? [])
+        {
+            if (!IsVersionNumber(target) && !labels.ContainsKey(target))
+            {
+                throw new ModelConfigException(path, $"'traffic.{target}' names neither a version nor a label of 'labels'");
+            }
+
+            if (!(weight >= 0) || double.IsInfinity(weight))
+            {
+                throw new ModelConfigException(path, $"'traffic.{target}' must be a weight >= 0, got {weight}");
+            }
+
+            traffic[target] = weight;
+        }
+
+        if (traffic.Count > 0 && traffic.Values.Sum() <= 0)
+        {
+            throw new ModelConfigException(path, "'traffic': the weights must not all be 0");
+        }
+
+        ShadowPolicy? shadow = null;
+        if (doc.Shadow is { } s)
+        {
+            if (string.IsNullOrWhiteSpace(s.Version) || (!IsVersionNumber(s.Version) && !labels.ContainsKey(s.Version)))
+            {
+                throw new ModelConfigException(path, $"'shadow.version' names neither a version nor a label of 'labels': '{s.Version}'");
+            }
+
+            if (!(s.Fraction is >= 0 and <= 1))
+            {
+                throw new ModelConfigException(path, $"'shadow.fraction' must be in [0, 1], got {s.Fraction}");
+            }
+
+            shadow = new ShadowPolicy(s.Version, s.Fraction);
+        }
+
+        var defaultVersion = string.IsNullOrWhiteSpace(doc.DefaultVersion) ? null : doc.DefaultVersion;
+        if (defaultVersion is not null && !IsVersionNumber(defaultVersion))
+        {
+            throw new ModelConfigException(path, $"'defaultVersion' must be a numeric version, got '{defaultVersion}'");
+        }
+
+        return new ModelPolicy(versions, labels.ToFrozenDictionary(StringComparer.Ordinal), traffic.ToFrozenDictionary(StringComparer.Ordinal), shadow, defaultVersion);
+    }
+
+    private static VersionPolicy ValidateVersionPolicy(VersionPolicyDocument? policy, string path)
+    {
+        if (policy is null)
+        {
+            return VersionPolicy.LatestOne;
+        }
+
+        var set = (policy.Latest is not null ? 1 : 0) + (policy.Specific is not null ? 1 : 0) + (policy.All is not null ? 1 : 0);
+        if (set != 1)
+        {
+            throw new ModelConfigException(path, "'versionPolicy' must set exactly one of 'latest', 'specific' or 'all'");
+        }
+
+        if (policy.Latest is { } latest)
+        {
+            return latest >= 1
+                ? new VersionPolicy(VersionPolicyKind.Latest, latest, FrozenSet<string>.Empty)
+                : throw new ModelConfigException(path, $"'versionPolicy.latest' must be >= 1, got {latest}");
+        }
+
+        if (policy.Specific is { } specific)
+        {
+            if (specific.Count == 0 || specific.Any(v => !IsVersionNumber(v)))
+            {
+                throw new ModelConfigException(path, "'versionPolicy.specific' must list numeric versions");
+            }
+
+            return new VersionPolicy(VersionPolicyKind.Specific, 0, specific.ToFrozenSet(StringComparer.Ordinal));
+        }
+
+        return policy.All == true
+            ? new VersionPolicy(VersionPolicyKind.All, 0, FrozenSet<string>.Empty)
+            : throw new ModelConfigException(path, "'versionPolicy.all' may only be true");
+    }
+
+    /// <summary>True for a version folder name: digits only.</summary>
+    public static bool IsVersionNumber(string? text) =>
+        !string.IsNullOrEmpty(text) && text.Length <= 18 && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _);
+
+    private static JsonObject ReadObject(string path)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                ?? throw new ModelConfigException(path, "is not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelConfigException(path, $"is not valid config JSON: {ex.Message}", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelConfigException(path, $"cannot be read: {ex.Message}", ex);
+        }
     }
 
     public static ModelSpec Parse(string json, string configPath)
@@ -61,6 +240,7 @@ public static class ModelConfigLoader
         }
 
         var features = ValidateFeatures(doc, inputs, path);
+        ValidatePolicy(doc, path);
         var slo = doc.SloP99Ms ?? 10;
         if (!(slo > 0 && slo <= MaxSloMs))
         {

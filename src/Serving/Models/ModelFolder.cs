@@ -8,7 +8,7 @@ public static class ModelFolder
     public const string ConfigFileName = "config.json";
     public const string ModelFileName = "model.onnx";
 
-    /// <summary>Every subfolder of <paramref name="repositoryPath"/> that holds a config.json, by name.</summary>
+    /// <summary>Every subfolder of <paramref name="repositoryPath"/> that holds a config.json (none: an empty list).</summary>
     public static IReadOnlyList<string> FindModels(string repositoryPath)
     {
         if (!Directory.Exists(repositoryPath))
@@ -16,33 +16,28 @@ public static class ModelFolder
             throw new ModelConfigException(repositoryPath, "model repository folder does not exist");
         }
 
-        var models = Directory.GetDirectories(repositoryPath)
-            .Where(d => File.Exists(Path.Combine(d, ConfigFileName)))
+        return Directory.GetDirectories(repositoryPath)
+            .Where(d => !Path.GetFileName(d).StartsWith('.') && File.Exists(Path.Combine(d, ConfigFileName)))
             .OrderBy(d => d, StringComparer.Ordinal)
             .ToList();
-        if (models.Count == 0)
-        {
-            throw new ModelConfigException(repositoryPath, $"holds no model (no <name>/{ConfigFileName})");
-        }
-
-        return models;
     }
 
-    /// <summary>The model's numeric version folders that hold a model.onnx, in ascending numeric order.</summary>
-    public static IReadOnlyList<string> FindVersions(string modelPath)
-    {
-        var versions = Directory.GetDirectories(modelPath)
+    /// <summary>
+    /// The model's numeric version folders that hold a model.onnx, in ascending numeric order (none:
+    /// an empty list). A folder still being written under another name (a temporary one, renamed
+    /// into place when complete) is not numeric, so it is never seen half-written.
+    /// </summary>
+    public static IReadOnlyList<string> FindVersions(string modelPath) =>
+        Directory.GetDirectories(modelPath)
             .Select(Path.GetFileName)
-            .Where(v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .Where(ModelConfigLoader.IsVersionNumber)
             .Where(v => File.Exists(Path.Combine(modelPath, v!, ModelFileName)))
             .Select(v => v!)
             .OrderBy(v => long.Parse(v, CultureInfo.InvariantCulture))
             .ToList();
-        if (versions.Count == 0)
-        {
-            throw new ModelConfigException(modelPath, $"has no numeric version folder with a {ModelFileName}");
-        }
 
-        return versions;
-    }
+    /// <summary>The version folder's own config.json (it may not exist: then the model's applies).</summary>
+    public static string VersionConfigPath(string modelPath, string version) => Path.Combine(modelPath, version, ConfigFileName);
+
+    public static string ModelPath(string modelPath, string version) => Path.Combine(modelPath, version, ModelFileName);
 }

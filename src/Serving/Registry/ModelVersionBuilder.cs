@@ -44,11 +44,10 @@ internal sealed class ModelVersionBuilder(
         }
 
         var scheduler = new BatchScheduler(executor, batching, time, new ModelBatchObserver(metrics, spec.Name));
-        metrics.ModelReady.WithLabels(spec.Name, version).Set(1);
         logger.LogInformation(
             "Loaded {Model} v{Version} from {Path}: {Devices}; {Mode} batching, target {Target} rows, max {Rows} rows",
             spec.Name, version, modelPath, string.Join("; ", statuses.Select(s => $"{s.Device}: {(s.Available ? "" : "unavailable, ")}{s.Detail}")), batching.Mode, batching.TargetBatchRows, batching.MaxBatchRows);
-        return new ServedModelVersion(spec, version, modelPath, scheduler, pools, statuses) { Ready = true };
+        return new ServedModelVersion(spec, version, modelPath, scheduler, pools, statuses);
     }
 
     private DevicePool? TryCreateGpuPool(ModelSpec spec, string modelPath, ReplicaFactory factory, DevicesOptions devices, out DeviceStatus? status)

@@ -6,19 +6,18 @@ namespace Serving.Registry;
 internal sealed class RegistryModelSource(ModelRegistry registry) : IControlledModelSource
 {
     private List<IControlledModel> _models = [];
-    private object? _publishedFrom;
+    private int _generation = -1;
 
     public IReadOnlyList<IControlledModel> Models
     {
         get
         {
-            // The registry publishes once; rebuild the adapters only when its set of models changes.
-            var served = registry.Models.ToList();
-            var key = served.Count == 0 ? null : served[0];
-            if (served.Count != _models.Count || !ReferenceEquals(key, _publishedFrom))
+            // Rebuilt when the registry publishes (versions come and go): the controller follows the live versions.
+            var generation = registry.Generation;
+            if (generation != _generation)
             {
-                _models = served.Select(m => (IControlledModel)new ServedModelControl(m)).ToList();
-                _publishedFrom = key;
+                _models = registry.Models.Where(m => m.Default is not null).Select(m => (IControlledModel)new ServedModelControl(m)).ToList();
+                _generation = generation;
             }
 
             return _models;

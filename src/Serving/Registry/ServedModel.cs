@@ -1,36 +1,40 @@
+using System.Collections.Frozen;
+
 namespace Serving.Registry;
 
-/// <summary>A model and its served versions, newest last.</summary>
+/// <summary>
+/// A model as served at one moment (an immutable snapshot): its live versions, how requests are
+/// routed to them, and the state of every version the server knows of (loading, failed, …).
+/// </summary>
 public sealed class ServedModel
 {
-    public ServedModel(string name, IReadOnlyList<ServedModelVersion> versions, string defaultVersion)
+    public ServedModel(string name, IReadOnlyList<ServedModelVersion> versions, Func<IReadOnlyDictionary<string, ServedModelVersion>, ModelRouting> routing, IReadOnlyList<VersionStatus> statuses)
     {
+        ArgumentNullException.ThrowIfNull(versions);
+        ArgumentNullException.ThrowIfNull(routing);
         Name = name;
         Versions = versions;
-        Default = versions.FirstOrDefault(v => v.Version == defaultVersion)
-            ?? throw new ArgumentException($"default version '{defaultVersion}' is not among the versions", nameof(defaultVersion));
+        Live = versions.ToFrozenDictionary(v => v.Version, StringComparer.Ordinal);
+        Routing = routing(Live);
+        Statuses = statuses;
     }
 
     public string Name { get; }
+
+    /// <summary>The versions taking requests, ascending.</summary>
     public IReadOnlyList<ServedModelVersion> Versions { get; }
-    public ServedModelVersion Default { get; }
 
-    /// <summary>The given version, or the default one for an empty string; null when no such version is served.</summary>
-    public ServedModelVersion? Find(string version)
-    {
-        if (version.Length == 0)
-        {
-            return Default;
-        }
+    public FrozenDictionary<string, ServedModelVersion> Live { get; }
 
-        foreach (var v in Versions)
-        {
-            if (v.Version == version)
-            {
-                return v;
-            }
-        }
+    public ModelRouting Routing { get; }
 
-        return null;
-    }
+    /// <summary>Every version the server knows of, with its state (live ones included).</summary>
+    public IReadOnlyList<VersionStatus> Statuses { get; }
+
+    /// <summary>The version a request naming none gets without a split; null when no version is live.</summary>
+    public ServedModelVersion? Default => Routing.Default;
+
+    /// <summary>The given version or label, or (empty) the default one; null when no such version is live.</summary>
+    public ServedModelVersion? Find(string versionOrLabel) =>
+        versionOrLabel.Length == 0 ? Default : ModelRouting.Resolve(Live, Routing.Labels, versionOrLabel);
 }

@@ -5,11 +5,11 @@ namespace Serving.Registry;
 
 /// <summary>
 /// One served model's knobs, for the allocator. Settings are read from the default version and
-/// applied to every version: they share the model's SLO and its latency histogram.
+/// applied to every live version: they share the model's SLO and its latency histogram.
 /// </summary>
 internal sealed class ServedModelControl(ServedModel model) : IControlledModel
 {
-    private readonly ServedModelVersion _default = model.Default;
+    private readonly ServedModelVersion _default = model.Default ?? throw new ArgumentException("a model with no live version has no knobs", nameof(model));
 
     public string Name => model.Name;
     public TimeSpan Slo => _default.Spec.SloP99;

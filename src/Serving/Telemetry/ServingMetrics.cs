@@ -36,7 +36,9 @@ public sealed class ServingMetrics
         Rejections = factory.CreateCounter("serving_rejections_total", "Requests refused before compute, by reason.", "model", "reason");
         DeadlineExceeded = factory.CreateCounter("serving_deadline_exceeded_total", "Requests answered DEADLINE_EXCEEDED.", "model");
         QueuedRows = factory.CreateGauge("serving_queued_rows", "Rows waiting in the batcher.", "model");
-        ModelReady = factory.CreateGauge("serving_model_ready", "1 when the model version is loaded and warmed.", "model", "version");
+        ModelReady = factory.CreateGauge("serving_model_ready", "1 when the model version is loaded, warmed and serving.", "model", "version");
+        ModelState = factory.CreateGauge("serving_model_state", "1 for the state the model version is in (loading, available, failed, unloading), 0 for the others.", "model", "version", "state");
+        ModelLoadFailures = factory.CreateCounter("serving_model_load_failures_total", "Model versions (or model configs) that could not be loaded; what served before keeps serving.", "model");
         IngressRejections = factory.CreateCounter("serving_ingress_rejections_total", "Rank calls refused before being read because the ingress limit (serving_ingress_limit) was in flight.");
         IngressLimit = factory.CreateGauge("serving_ingress_limit", "Rank calls admitted at once: adapts between Serving:MinInFlightRequests and Serving:MaxInFlightRequests to the latency of admitted calls.");
         Fallbacks = factory.CreateCounter("serving_fallbacks_total", "Batches run on CPU instead of the GPU, by reason.", "model", "reason");
@@ -56,6 +58,8 @@ public sealed class ServingMetrics
     public Counter DeadlineExceeded { get; }
     public Gauge QueuedRows { get; }
     public Gauge ModelReady { get; }
+    public Gauge ModelState { get; }
+    public Counter ModelLoadFailures { get; }
     public Counter Fallbacks { get; }
     public Counter IngressRejections { get; }
     public Gauge IngressLimit { get; }

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace Serving.Registry;
+
+/// <summary>
+/// Runs work on a thread of its own at the lowest scheduling priority (Linux nice 19), so loading
+/// and warming a new version only takes CPU the serving threads leave idle: .NET's
+/// <see cref="Thread.Priority"/> does nothing on Linux, but a thread's nice value does.
+/// </summary>
+internal static class LowPriorityWork
+{
+    private const int PrioProcess = 0;
+    private const int Nicest = 19;
+
+    public static Task<T> Run<T>(Func<T> work, string name)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            Lower();
+            try
+            {
+                done.TrySetResult(work());
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        { IsBackground = true, Name = name };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>Lowers the calling thread's priority where the platform allows (best effort).</summary>
+    private static void Lower()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            _ = SetPriority(PrioProcess, GetTid(), Nicest); // who = thread id: Linux schedules threads
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // not glibc: run at normal priority
+        }
+    }
+
+    private static int SetPriority(int which, int who, int priority) => NativeMethods.setpriority(which, who, priority);
+
+    private static int GetTid() => NativeMethods.gettid();
+
+    /// <summary>glibc's setpriority and gettid (blittable: no marshalling, so no unsafe code).</summary>
+    private static class NativeMethods
+    {
+        [DllImport("libc", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int setpriority(int which, int who, int prio);
+
+        [DllImport("libc")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int gettid();
+    }
+}
