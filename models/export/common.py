@@ -390,11 +390,10 @@ def onnx_io_summary(path: Path) -> dict:
 
 def write_config(path: Path, *, name: str, description: str, inputs: List[dict], output: str,
                  features: List[FeatureSpec], dataset: str, auc_value: float, logloss_value: float,
-                 train_rows: int = TRAIN_ROWS, holdout_rows: int = HOLDOUT_ROWS, hash_seed: int = 0, default_version: str = "1", slo_p99_ms: float = 10) -> dict:
+                 train_rows: int = TRAIN_ROWS, holdout_rows: int = HOLDOUT_ROWS, hash_seed: int = 0, default_version: Optional[str] = None, slo_p99_ms: float = 10) -> dict:
     cfg = {
         "name": name,
         "description": description,
-        "defaultVersion": default_version,
         "hashSeed": hash_seed,
         "inputs": inputs,
         "output": {"name": output},
@@ -410,6 +409,8 @@ def write_config(path: Path, *, name: str, description: str, inputs: List[dict],
             "holdoutLogloss": round(float(logloss_value), 6),
         },
     }
+    if default_version is not None:  # without one, requests naming no version get the newest
+        cfg["defaultVersion"] = default_version
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(cfg, fh, indent=2, ensure_ascii=False)
@@ -476,10 +477,13 @@ def split_valid(train: Dataset, valid_rows: int):
     return train.slice(0, n - valid_rows), train.slice(n - valid_rows, n)
 
 
-def add_training_args(ap, *, name: str, data: str, data_help: str, seed: int, lr: float, lin_l2: float,
+def add_training_args(ap, *, name: str, data_help: str, seed: int, lr: float, lin_l2: float,
                       table_l2: float, max_epochs: int) -> None:
-    """The options both training scripts take; the defaults that differ between them are arguments."""
-    ap.add_argument("--data", default=data, help=f"{data_help} (relative paths: from the repo root)")
+    """The options both training scripts take; the defaults that differ between them are arguments.
+
+    --data is required: the click-log sample is a file the user supplies (it is never in this repository).
+    """
+    ap.add_argument("--data", required=True, metavar="PATH", help=f"{data_help} (relative paths: from the repo root)")
     ap.add_argument("--out", default=str(MODELS_DIR / name), help="model folder to write")
     ap.add_argument("--seed", type=int, default=seed)
     ap.add_argument("--dim", type=int, default=8)

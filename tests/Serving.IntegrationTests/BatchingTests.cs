@@ -38,8 +38,8 @@ public class BatchingTests(StaticBatchingServer fixture) : IClassFixture<StaticB
         }
 
         var metrics = await Server.AdminHttp.GetStringAsync("/metrics");
-        var sum = MetricValue(metrics, "serving_batch_rows_sum{model=\"criteo-deepfm\",device=\"cpu\"}");
-        var count = MetricValue(metrics, "serving_batch_rows_count{model=\"criteo-deepfm\",device=\"cpu\"}");
+        var sum = MetricValue(metrics, "serving_batch_rows_sum{model=\"criteo-deepfm\",version=\"1\",device=\"cpu\"}");
+        var count = MetricValue(metrics, "serving_batch_rows_count{model=\"criteo-deepfm\",version=\"1\",device=\"cpu\"}");
         Assert.True(sum / count > 5, $"mean batch rows {sum / count} should exceed the 5 rows of one request");
     }
 

@@ -54,8 +54,8 @@ public class HealthTests(ServerFixture server)
         var text = await server.AdminHttp.GetStringAsync("/metrics");
 
         Assert.Contains("serving_requests_total{model=\"avazu-dcn\",version=\"1\",status=\"OK\",reason=\"\"}", text, StringComparison.Ordinal);
-        Assert.Contains("serving_batch_rows_bucket{model=\"avazu-dcn\",device=\"cpu\"", text, StringComparison.Ordinal);
-        Assert.Contains("serving_request_duration_seconds_bucket{model=\"avazu-dcn\"", text, StringComparison.Ordinal);
+        Assert.Contains("serving_batch_rows_bucket{model=\"avazu-dcn\",version=\"1\",device=\"cpu\"", text, StringComparison.Ordinal);
+        Assert.Contains("serving_request_duration_seconds_bucket{model=\"avazu-dcn\",version=\"1\"", text, StringComparison.Ordinal);
         Assert.Contains("serving_model_ready{model=\"criteo-deepfm\",version=\"1\"} 1", text, StringComparison.Ordinal);
     }
 

@@ -49,6 +49,12 @@ public sealed class AdmissionGate
     /// <summary>Calls admitted and not yet left.</summary>
     public int InFlight => _limit.InFlight;
 
+    /// <summary>
+    /// Whether optional work (a shadow call) may start now: not draining, and the calls in flight
+    /// below the best-effort share of the limit (always, when the gate has no limit).
+    /// </summary>
+    public bool HasRoomForBestEffort => !Draining && (!_limited || InFlight <= Limit * _bestEffortShare);
+
     /// <summary>True once <see cref="BeginDrain"/> was called: every new call is refused.</summary>
     public bool Draining => Volatile.Read(ref _draining) == 1;
 

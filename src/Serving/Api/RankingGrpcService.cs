@@ -17,7 +17,7 @@ namespace Serving.Api;
 /// </summary>
 internal sealed class RankingGrpcService(
     ModelRegistry registry,
-    ServingMetrics metrics,
+    ShadowMirror shadows,
     IOptions<ApiOptions> options,
     TimeProvider time) : RankingService.RankingServiceBase
 {
@@ -42,12 +42,13 @@ internal sealed class RankingGrpcService(
             throw RpcErrors.InvalidArgument("priority", $"unknown priority {(int)request.Priority}");
         }
 
-        var version = Acquire(request.Model, request.Version, request.RequestId);
+        var (version, served) = Acquire(request.Model, request.Version, request.RequestId);
+        ShadowMirror.ShadowCall? shadow = null;
         try
         {
             var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
+            shadow = shadows.Begin(served, version, request); // a copy of the bytes, scored once this call has its scores
             var rows = Assemble(version.Spec, request); // the scheduler owns them from here: it returns them once no session reads them
-            var candidates = rows.Rows;
             request.Dispose(); // the wire bytes are not needed once assembled; back to the pool before the wait
             var result = await ScoreAsync(version, rows, deadline, request.Priority, context.CancellationToken).ConfigureAwait(false);
             var response = new RankResponse
@@ -66,11 +67,13 @@ internal sealed class RankingGrpcService(
             response.Scores.Add(result.Scores);
             var elapsed = time.GetElapsedTime(started);
             response.Timing.TotalMs = elapsed.TotalMilliseconds;
-            metrics.RecordRequest(version.Spec.Name, elapsed, candidates);
+            version.Metrics.RecordRequest(elapsed, result.Scores);
+            shadow?.Start(result.Scores);
             return response;
         }
         finally
         {
+            shadow?.Dispose(); // not started (the primary failed): dropped
             version.Release(); // a retiring version is disposed once its last request lets go
         }
     }
@@ -115,14 +118,14 @@ internal sealed class RankingGrpcService(
             : Task.FromResult(ModelInfoMapper.ToInfo(served, version));
     }
 
-    /// <summary>The request's version, leased: by number or label, or by the model's split (sticky per request id).</summary>
-    private ServedModelVersion Acquire(string model, string versionOrLabel, string requestId)
+    /// <summary>The request's version, leased: by number or label, or by the model's split (sticky per request id); with the snapshot it came from.</summary>
+    private (ServedModelVersion Version, ServedModel Model) Acquire(string model, string versionOrLabel, string requestId)
     {
         FindModel(model);
         var resolution = registry.Acquire(model, versionOrLabel, requestId);
         return resolution.Error switch
         {
-            ResolveError.None => resolution.Version!,
+            ResolveError.None => (resolution.Version!, resolution.Model!),
             ResolveError.VersionNotFound => throw VersionNotFound(resolution.Model!, versionOrLabel),
             ResolveError.NoVersionServing => throw RpcErrors.Unavailable(RpcErrors.Reasons.NoVersionServing, $"model '{model}' has no version serving now ({Describe(resolution.Model)}); retry"),
             _ => throw ModelNotFound(model),

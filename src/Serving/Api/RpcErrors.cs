@@ -28,6 +28,7 @@ internal static class RpcErrors
         public const string BatchFailed = "batch_failed";
         public const string NoVersionServing = "no_version_serving";
         public const string Unauthenticated = "unauthenticated";
+        public const string FailedPrecondition = "failed_precondition";
     }
 
     public static RpcException InvalidArgument(string field, string problem) =>
@@ -37,6 +38,14 @@ internal static class RpcErrors
 
     public static RpcException NotFound(string reason, string message) =>
         Build(StatusCode.NotFound, message, reason, retryAfter: null);
+
+    /// <summary>A control call the server's state does not allow (a version that failed to load, a label naming no live version).</summary>
+    public static RpcException FailedPrecondition(string message) =>
+        Build(StatusCode.FailedPrecondition, message, Reasons.FailedPrecondition, retryAfter: null);
+
+    /// <summary>A control call without the admin bearer token (or with a wrong one).</summary>
+    public static RpcException Unauthenticated(string message) =>
+        Build(StatusCode.Unauthenticated, message, Reasons.Unauthenticated, retryAfter: null);
 
     /// <summary>The model is known but cannot take requests now (no version live): UNAVAILABLE, retry.</summary>
     public static RpcException Unavailable(string reason, string message) =>

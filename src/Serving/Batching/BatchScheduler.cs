@@ -209,7 +209,7 @@ public sealed class BatchScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>How late admitted requests finish beyond their predicted completion (99th percentile, learned).</summary>
+    /// <summary>How late admitted requests finish beyond their predicted completion (99.9th percentile, learned).</summary>
     public TimeSpan LatenessAllowance
     {
         get

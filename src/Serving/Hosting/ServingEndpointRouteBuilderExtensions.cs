@@ -30,7 +30,8 @@ public static class ServingEndpointRouteBuilderExtensions
             ResponseWriter = ReadinessResponseWriter.WriteAsync,
         });
 
-        // The admin listeners: metrics, the allocator's state, reflection (model control: #15).
+        // The admin listeners: model control, metrics, the allocator's state, reflection.
+        endpoints.MapGrpcService<ModelControlGrpcService>().WithMetadata(onAdmin);
         var metrics = endpoints.ServiceProvider.GetRequiredService<ServingMetrics>();
         endpoints.MapMetrics("/metrics", metrics.Registry).WithMetadata(onAdmin);
         endpoints.MapAllocator().WithMetadata(onAdmin);

@@ -40,6 +40,8 @@ public static class ServingServiceCollectionExtensions
         services.TryAddSingleton(CreateAdmissionGate);
         services.TryAddSingleton<ModelLifecycle>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelLifecycle>());
+        services.TryAddSingleton<ShadowMirror>();
+        services.TryAddSingleton(sp => new AdminToken(sp.GetRequiredService<IOptions<AdminOptions>>().Value.Token));
         services.TryAddSingleton<RequestPathWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestPathWarmUp>());
         services.AddHostedService<DrainService>();

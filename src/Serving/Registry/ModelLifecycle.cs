@@ -185,9 +185,14 @@ internal sealed partial class ModelLifecycle(
         }
 
         var onDisk = ModelFolder.FindVersions(entry.Folder);
+        // The policy's versions, those loaded through the control API, and the default version
+        // (requests naming none go there), less those unloaded through the control API.
+        // Unloading the newest version rolls back to the one before it: the policy picks among the rest.
+        var candidates = onDisk.Where(v => !entry.Excluded.Contains(v)).ToList();
+        var pinnedDefault = entry.Policy.DefaultVersion is { } d && onDisk.Contains(d) ? [d] : Array.Empty<string>();
         var aspired = entry.Unloaded
             ? []
-            : entry.Policy.Versions.Select(onDisk).Concat(entry.Pinned.Where(onDisk.Contains)).Where(v => !entry.Excluded.Contains(v)).Distinct().ToList();
+            : entry.Policy.Versions.Select(candidates).Concat(entry.Pinned.Where(onDisk.Contains)).Concat(pinnedDefault).Where(v => !entry.Excluded.Contains(v)).Distinct().ToList();
         foreach (var version in aspired)
         {
             var fingerprint = VersionFingerprint.Of(entry.Folder, version);
@@ -208,8 +213,17 @@ internal sealed partial class ModelLifecycle(
             }
         }
 
+        // A version the policy no longer wants gives way only once everything it wants serves: a
+        // new version that failed to load leaves the one before it serving. Versions gone from disk
+        // or unloaded through the control API go regardless.
+        var replacementsLive = aspired.All(entry.Loaded.ContainsKey);
         foreach (var version in entry.Loaded.Keys.Where(v => !aspired.Contains(v)).ToList())
         {
+            if (!replacementsLive && onDisk.Contains(version) && !entry.Unloaded && !entry.Excluded.Contains(version))
+            {
+                continue;
+            }
+
             LogRetiring(_logger, entry.Name, version);
             Retire(entry, entry.Loaded[version].Version);
             entry.Loaded.Remove(version);
@@ -328,7 +342,7 @@ internal sealed partial class ModelLifecycle(
             entry.Unloading.Remove(version);
             if (!entry.Loaded.ContainsKey(version.Version))
             {
-                metrics.ModelReady.RemoveLabelled(entry.Name, version.Version);
+                metrics.ForgetVersion(entry.Name, version.Version); // dashboards show live versions only
             }
 
             if (!_stopping.IsCancellationRequested)

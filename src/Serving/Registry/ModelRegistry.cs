@@ -12,6 +12,7 @@ public sealed class ModelRegistry
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrozenDictionary<string, ServedModel> _models = FrozenDictionary<string, ServedModel>.Empty;
     private int _generation;
+    private TaskCompletionSource _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>True once the first load of the repository has been published (false again once stopped).</summary>
     public bool Ready { get; private set; }
@@ -21,6 +22,9 @@ public sealed class ModelRegistry
 
     /// <summary>Counts publishes: a reader that adapts the models (the allocator) rebuilds when it changes.</summary>
     public int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>Completes at the next publish (or clear): read it before checking the state it should change.</summary>
+    public Task NextPublication => Volatile.Read(ref _published).Task;
 
     public IEnumerable<ServedModel> Models => Volatile.Read(ref _models).Values.OrderBy(m => m.Name, StringComparer.Ordinal);
 
@@ -33,6 +37,7 @@ public sealed class ModelRegistry
         Interlocked.Increment(ref _generation);
         Ready = true;
         _ready.TrySetResult();
+        Interlocked.Exchange(ref _published, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     /// <summary>Stops serving: nothing resolves any more (the lifecycle retires the versions).</summary>
@@ -41,6 +46,7 @@ public sealed class ModelRegistry
         Ready = false;
         Volatile.Write(ref _models, FrozenDictionary<string, ServedModel>.Empty);
         Interlocked.Increment(ref _generation);
+        Interlocked.Exchange(ref _published, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     /// <summary>

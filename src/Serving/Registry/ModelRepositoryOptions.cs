@@ -27,6 +27,10 @@ public sealed class ModelLifecycleOptions
     /// <summary>Stop start-up when any model fails to load (strict); by default the others serve and readiness names the failures.</summary>
     public bool FailFast { get; set; }
 
+    /// <summary>Most shadow calls (mirrored traffic) in flight at once; beyond it, and whenever the server is busy, mirrored calls are shed first.</summary>
+    [SettingRange(ModelRepositoryOptions.SectionName, 0, 1024)]
+    public int ShadowMaxInFlight { get; set; } = 2;
+
     /// <summary>Most session replicas all loaded versions may hold together; a load beyond it is refused with the reason. 0: no limit.</summary>
     [SettingRange(ModelRepositoryOptions.SectionName, 0, 100_000)]
     public int MaxSessions { get; set; }

@@ -22,14 +22,15 @@ internal sealed class ModelVersionBuilder(
         var factory = new ReplicaFactory(spec, modelPath, batching.MaxBatchRows, time);
         var cpuReplicas = devices.Cpu.Replicas;
         var threads = devices.Cpu.IntraOpThreads;
+        var versionMetrics = metrics.ForVersion(spec.Name, version);
         var cpuCost = new BatchCostModel();
-        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => CpuSessionFactory.Create(modelPath, threads)), cpuCost), cpuCost, time, logger, Record(spec), devices.Limits);
+        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => CpuSessionFactory.Create(modelPath, threads)), cpuCost), cpuCost, time, logger, versionMetrics.RecordBatch, devices.Limits);
         var statuses = new List<DeviceStatus> { new("cpu", true, $"{cpuReplicas} replicas x {threads} threads") };
         metrics.DeviceState.WithLabels(spec.Name, "cpu").Set(1);
 
         var pools = new List<DevicePool> { cpu };
         IBatchExecutor executor = cpu;
-        var gpu = TryCreateGpuPool(spec, modelPath, factory, devices, out var gpuStatus);
+        var gpu = TryCreateGpuPool(spec, modelPath, factory, devices, versionMetrics, out var gpuStatus);
         if (gpuStatus is not null)
         {
             statuses.Add(gpuStatus);
@@ -43,14 +44,14 @@ internal sealed class ModelVersionBuilder(
             metrics.CircuitState.WithLabels(spec.Name, "gpu").Set(0);
         }
 
-        var scheduler = new BatchScheduler(executor, batching, time, new ModelBatchObserver(metrics, spec.Name));
+        var scheduler = new BatchScheduler(executor, batching, time, new ModelBatchObserver(metrics, spec.Name, version));
         logger.LogInformation(
             "Loaded {Model} v{Version} from {Path}: {Devices}; {Mode} batching, target {Target} rows, max {Rows} rows",
             spec.Name, version, modelPath, string.Join("; ", statuses.Select(s => $"{s.Device}: {(s.Available ? "" : "unavailable, ")}{s.Detail}")), batching.Mode, batching.TargetBatchRows, batching.MaxBatchRows);
-        return new ServedModelVersion(spec, version, modelPath, scheduler, pools, statuses);
+        return new ServedModelVersion(spec, version, modelPath, scheduler, pools, statuses, versionMetrics);
     }
 
-    private DevicePool? TryCreateGpuPool(ModelSpec spec, string modelPath, ReplicaFactory factory, DevicesOptions devices, out DeviceStatus? status)
+    private DevicePool? TryCreateGpuPool(ModelSpec spec, string modelPath, ReplicaFactory factory, DevicesOptions devices, VersionMetrics versionMetrics, out DeviceStatus? status)
     {
         var gpuOptions = devices.Gpu;
         status = null;
@@ -81,7 +82,7 @@ internal sealed class ModelVersionBuilder(
                 ? $"{replicas.Count} stand-in replicas (CPU sessions behind the GPU pool: Serving:Devices:Gpu:StandIn)"
                 : $"{replicas.Count} CUDA replicas on devices {string.Join(",", gpuOptions.DeviceIds)}";
             status = new DeviceStatus("gpu", true, detail);
-            return new DevicePool("gpu", replicas, cost, time, logger, Record(spec), devices.Limits);
+            return new DevicePool("gpu", replicas, cost, time, logger, versionMetrics.RecordBatch, devices.Limits);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -111,8 +112,6 @@ internal sealed class ModelVersionBuilder(
             throw new ModelConfigException(modelPath, $"cannot be loaded by ONNX Runtime: {ex.Message}", ex);
         }
     }
-
-    private Action<BatchExecution> Record(ModelSpec spec) => batch => metrics.RecordBatch(spec.Name, batch);
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }

@@ -10,7 +10,7 @@ namespace Serving.Registry;
 /// retired version takes no new lease, and its sessions are disposed only once the last lease is
 /// released, so a swap never fails a request or pulls a session from under it.
 /// </summary>
-public sealed class ServedModelVersion(ModelSpec spec, string version, string modelPath, BatchScheduler scheduler, IReadOnlyList<DevicePool> pools, IReadOnlyList<DeviceStatus> devices)
+public sealed class ServedModelVersion(ModelSpec spec, string version, string modelPath, BatchScheduler scheduler, IReadOnlyList<DevicePool> pools, IReadOnlyList<DeviceStatus> devices, Telemetry.VersionMetrics metrics)
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _leases;
@@ -20,6 +20,9 @@ public sealed class ServedModelVersion(ModelSpec spec, string version, string mo
     public string Version { get; } = version;
     public string ModelPath { get; } = modelPath;
     public BatchScheduler Scheduler { get; } = scheduler;
+
+    /// <summary>The version's metric children (labels model and version).</summary>
+    public Telemetry.VersionMetrics Metrics { get; } = metrics;
 
     /// <summary>The device pools the version runs on (CPU always; GPU when available).</summary>
     public IReadOnlyList<DevicePool> Pools { get; } = pools;

@@ -61,7 +61,7 @@ public class PrometheusSourceTests(PrometheusScrapedServer fixture) : IClassFixt
         // Start from quiet: every earlier request scraped, and none for the last 5 s, so a window
         // reaching a few seconds before the load sees its whole increase and nothing else.
         await Server.Client.RankAsync(Requests.Synthetic(Model, 10, seed: 1));
-        var before = metrics.RequestDuration.WithLabels(Model).Count;
+        var before = metrics.RequestDuration.WithLabels(Model, "1").Count;
         await WaitForScrapedCount(before);
         await Prometheus.WaitUntilAsync(
             async () => await Prometheus.QueryScalarAsync($"sum(increase(serving_request_duration_seconds_count{{model=\"{Model}\"}}[5s]))") == 0,
@@ -73,7 +73,7 @@ public class PrometheusSourceTests(PrometheusScrapedServer fixture) : IClassFixt
 
         var sent = await SendLoad(rounds: 40, concurrency: 8, seed: 1000);
 
-        var total = metrics.RequestDuration.WithLabels(Model).Count;
+        var total = metrics.RequestDuration.WithLabels(Model, "1").Count;
         Assert.Equal(before + sent, total);
         await WaitForScrapedCount(total);
         var local = (await inProcess.ReadAsync([Model], CancellationToken.None))[Model];
@@ -113,7 +113,7 @@ public class PrometheusSourceTests(PrometheusScrapedServer fixture) : IClassFixt
     {
         // rate() needs a sample before the load: one request, scraped, then the load.
         await Server.Client.RankAsync(Requests.Synthetic(Model, 10, seed: 2));
-        await WaitForScrapedCount(Server.Services.GetRequiredService<ServingMetrics>().RequestDuration.WithLabels(Model).Count);
+        await WaitForScrapedCount(Server.Services.GetRequiredService<ServingMetrics>().RequestDuration.WithLabels(Model, "1").Count);
         await SendLoad(rounds: 30, concurrency: 8, seed: 5000);
 
         // The controller steps every second from a 10 s window; with a 5 s SLO it grows the batch.

@@ -6,19 +6,21 @@ namespace Serving.IntegrationTests.Reliability;
 /// <summary>Reads one model's latency histogram from the server's /metrics, and quantiles of the difference of two reads.</summary>
 internal sealed partial record ServerHistogram(IReadOnlyList<(double UpperSeconds, double Cumulative)> Buckets)
 {
+    /// <summary>The model's histogram, summed over its versions.</summary>
     public static ServerHistogram Read(string metricsText, string model)
     {
-        var buckets = new List<(double, double)>();
+        var buckets = new SortedDictionary<double, double>();
         foreach (Match m in BucketLine().Matches(metricsText))
         {
             if (m.Groups["model"].Value == model)
             {
                 var le = m.Groups["le"].Value;
-                buckets.Add((le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture), double.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture)));
+                var upper = le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
+                buckets[upper] = buckets.GetValueOrDefault(upper) + double.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture);
             }
         }
 
-        return new ServerHistogram(buckets);
+        return new ServerHistogram(buckets.Select(b => (b.Key, b.Value)).ToList());
     }
 
     /// <summary>The upper bound of the bucket holding quantile <paramref name="q"/> of what was recorded between <paramref name="before"/> and this read.</summary>
@@ -60,6 +62,6 @@ internal sealed partial record ServerHistogram(IReadOnlyList<(double UpperSecond
 
     public double CountSince(ServerHistogram before) => Buckets[^1].Cumulative - before.Buckets[^1].Cumulative;
 
-    [GeneratedRegex("""serving_request_duration_seconds_bucket\{model="(?<model>[^"]+)",le="(?<le>[^"]+)"\} (?<count>[0-9.e+]+)""")]
+    [GeneratedRegex("""serving_request_duration_seconds_bucket\{model="(?<model>[^"]+)",version="[^"]*",le="(?<le>[^"]+)"\} (?<count>[0-9.e+]+)""")]
     private static partial Regex BucketLine();
 }

@@ -21,8 +21,8 @@ public class InProcessLatencySourceTests
         }
 
         Answer("m", 0.040, rows: 150);
-        _metrics.RecordBatch("m", Batch("cpu", 0.3));
-        _metrics.RecordBatch("m", Batch("gpu", 0.1));
+        _metrics.RecordBatch("m", "1", Batch("cpu", 0.3));
+        _metrics.RecordBatch("m", "1", Batch("gpu", 0.1));
         for (var i = 0; i < 3; i++)
         {
             _metrics.RecordRejection("m", "queue_full");
@@ -124,7 +124,7 @@ public class InProcessLatencySourceTests
     private static Serving.Batching.BatchExecution Batch(string device, double computeSeconds) =>
         new(device, 10, TimeSpan.Zero, TimeSpan.FromSeconds(computeSeconds));
 
-    private void Answer(string model, double seconds, int rows) => _metrics.RecordRequest(model, TimeSpan.FromSeconds(seconds), rows);
+    private void Answer(string model, double seconds, int rows) => _metrics.ForVersion(model, "1").RecordRequest(TimeSpan.FromSeconds(seconds), new float[rows]);
 
     /// <summary>Cumulative counts over the latency buckets for <paramref name="fast"/> at 1.5 ms and <paramref name="slow"/> at 40 ms.</summary>
     private static double[] Cumulative(int fast, int slow) =>

@@ -78,6 +78,15 @@ public sealed class WireRankRequest : IDisposable
         return new WireRankRequest(buffer, length);
     }
 
+    /// <summary>A copy with its own pooled buffer (a shadow call reads it after this one is disposed).</summary>
+    public WireRankRequest Copy()
+    {
+        var source = _buffer ?? throw new ObjectDisposedException(nameof(WireRankRequest));
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_length, 1));
+        source.AsSpan(0, _length).CopyTo(buffer);
+        return new WireRankRequest(buffer, _length);
+    }
+
     internal ReadOnlySpan<byte> Bytes(Range range) =>
         (_buffer ?? throw new ObjectDisposedException(nameof(WireRankRequest))).AsSpan(0, _length)[range];
 
