@@ -6,6 +6,8 @@
 #
 # Rates and durations come from the environment so the same script fits any server:
 #   RATE (base rate, req/s)  PEAK_RATE  DURATION  SLO_MS  MODEL  DATA  LOADGEN_CPU (default 1)  OUT
+# DATA is a click-log sample you supply to replay, e.g. DATA=/path/to/criteo_train_10k.txt; without it
+# the load generator synthesises rows from the model config.
 # Extra options are passed through (for options the scenario does not set itself, e.g. --rest URL,
 # --candidates fixed:64, --context-features C1,C2, --deadline-ms 50).
 set -euo pipefail
@@ -20,12 +22,12 @@ peak=${PEAK_RATE:-800}
 out=${OUT:-$root/loadtest/results/$scenario-$(date +%Y%m%d-%H%M%S)}
 
 common=(--model "$model" --out "$out")
+# DATA: Criteo train.txt rows for criteo-deepfm, Avazu train.csv rows for avazu-dcn.
 if [[ -n "${DATA:-}" ]]; then
-  common+=(--data "$DATA")
-elif [[ "$model" == criteo-deepfm && -f "$root/../shared/data/criteo_train_10k.txt" ]]; then
-  common+=(--data "$root/../shared/data/criteo_train_10k.txt")
-elif [[ "$model" == avazu-dcn && -f "$root/../shared/data/avazu_train_10k.csv" ]]; then
-  common+=(--data "$root/../shared/data/avazu_train_10k.csv")
+  [[ -f "$DATA" ]] || { echo "DATA=$DATA: no such file; DATA must name a click-log sample to replay (Criteo .txt for criteo-deepfm, Avazu .csv for avazu-dcn), e.g. DATA=/path/to/criteo_train_10k.txt, or be unset for synthetic rows" >&2; exit 2; }
+  common+=(--data "$(realpath -- "$DATA")")  # absolute: the load generator runs from the repository root
+else
+  echo "note: DATA not set, sending synthetic rows (set DATA=/path/to/criteo_train_10k.txt to replay a click-log sample)" >&2
 fi
 if [[ -n "${SLO_MS:-}" ]]; then
   common+=(--slo-ms "$SLO_MS")

@@ -3,7 +3,7 @@
 # then returns) and a spike, with the controller on against static configurations run the same way,
 # interleaved in one run; about 12 minutes on the 2-core machine.
 #
-#   scripts/allocator-benchmark.sh
+#   DATA=/path/to/criteo_train_10k.txt scripts/allocator-benchmark.sh
 #
 # Each configuration gets a fresh server pinned to SERVER_CPU (0) with up to 2 CPU replicas x 1 thread,
 # the load generator pinned to LOADGEN_CPU (1), 10-candidate requests replaying Criteo rows (DATA),
@@ -13,7 +13,7 @@
 # the run). Static configurations run with Serving:Allocator:Enabled=false and fixed knobs; the best
 # of them "in hindsight" is the one with the highest goodput in each scenario.
 #
-# Settings (environment): DATA, SLO_MS (10), BASE_RATE (2000 req/s), STEP_RATE (2 x base),
+# Settings (environment): DATA (required: a Criteo click-log sample you supply, .txt), SLO_MS (10), BASE_RATE (2000 req/s), STEP_RATE (2 x base),
 # SPIKE_RATE (3 x base), CPU_REPLICAS (2: loaded replicas), SERVER_CPU, LOADGEN_CPU, OUT (artifacts/allocator-bench),
 # ONLY (a regular expression: run only the configurations whose name matches, e.g. ONLY=controller),
 # EXTRA_CONFIG ("name|KEY=VALUE ...": one more configuration).
@@ -21,12 +21,14 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# DATA (required) is a file you supply; a relative path is taken from the directory you run this in.
+data=${DATA:-}
+[[ -z "$data" || "$data" == /* ]] || data=$PWD/$data
 cd "$root"
 # shellcheck source=lib/bench-server.sh
 source "$root/scripts/lib/bench-server.sh"
 out=${OUT:-$root/artifacts/allocator-bench}
 build=$root/artifacts/bench-build
-data=${DATA:-$root/../shared/data/criteo_train_10k.txt}
 slo=${SLO_MS:-10}
 base=${BASE_RATE:-2000}
 step_rate=${STEP_RATE:-$(( base * 2 ))}
@@ -34,7 +36,9 @@ spike_rate=${SPIKE_RATE:-$(( base * 3 ))}
 server_cpu=${SERVER_CPU:-0}
 loadgen_cpu=${LOADGEN_CPU:-1}
 
-[[ -f "$data" ]] || { echo "Criteo data not found: $data (set DATA=...)" >&2; exit 2; }
+data_expected="a Criteo click-log sample (tab-separated, no header: label + 13 integer + 26 categorical columns, e.g. the first 10,000 lines of the Criteo DAC train.txt), e.g. DATA=/path/to/criteo_train_10k.txt"
+[[ -n "$data" ]] || { echo "DATA must name $data_expected" >&2; exit 2; }
+[[ -f "$data" ]] || { echo "DATA=$data: no such file; DATA must name $data_expected" >&2; exit 2; }
 command -v jq >/dev/null || { echo "jq is required" >&2; exit 2; }
 rm -rf "$out"; mkdir -p "$out"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -24,10 +24,10 @@
 #      gain here (the adaptive ÷ none target);
 #   6. writes artifacts/bench/{results.json,table.md,plots/*.png} and prints the table.
 #
-#   scripts/benchmark.sh                 # the full run
-#   SKIP_MICRO=1 scripts/benchmark.sh    # without BenchmarkDotNet (about 40 s less)
+#   DATA=/path/to/criteo_train_10k.txt scripts/benchmark.sh                 # the full run
+#   DATA=/path/to/criteo_train_10k.txt SKIP_MICRO=1 scripts/benchmark.sh    # without BenchmarkDotNet (about 40 s less)
 #
-# Settings (environment): DATA (Criteo .txt, read at run time; default ../shared/data/criteo_train_10k.txt),
+# Settings (environment): DATA (required: a Criteo click-log sample you supply, .txt, read at run time),
 # STEP (max-goodput step, default 5s), PRECISION (0.1), SLO_MS (10), OVERLOAD (2.5), THROUGHPUT_FRACTION (0.1),
 # SATURATION (1.3), SATURATION_MAX (8500 req/s),
 # CRITEO_START / SMALL_START / MEDIUM_START / LARGE_START (first offered rate of each search, req/s),
@@ -38,13 +38,15 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# DATA (required) is a file you supply; a relative path is taken from the directory you run this in.
+data=${DATA:-}
+[[ -z "$data" || "$data" == /* ]] || data=$PWD/$data
 cd "$root"
 # shellcheck source=lib/bench-server.sh
 source "$root/scripts/lib/bench-server.sh"
 started_at=$(date +%s)
 out=${OUT:-$root/artifacts/bench}
 build=$root/artifacts/bench-build
-data=${DATA:-$root/../shared/data/criteo_train_10k.txt}
 step=${STEP:-5s}
 precision=${PRECISION:-0.1}
 slo=${SLO_MS:-10}
@@ -65,7 +67,9 @@ model_config=$root/models/criteo-deepfm/config.json
 
 log() { printf '[%4ss] %s\n' "$(( $(date +%s) - started_at ))" "$*" >&2; }
 
-[[ -f "$data" ]] || { echo "Criteo data not found: $data (set DATA=...)" >&2; exit 2; }
+data_expected="a Criteo click-log sample (tab-separated, no header: label + 13 integer + 26 categorical columns, e.g. the first 10,000 lines of the Criteo DAC train.txt), e.g. DATA=/path/to/criteo_train_10k.txt"
+[[ -n "$data" ]] || { echo "DATA must name $data_expected" >&2; exit 2; }
+[[ -f "$data" ]] || { echo "DATA=$data: no such file; DATA must name $data_expected" >&2; exit 2; }
 [[ $(nproc) -ge 2 ]] || echo "warning: fewer than 2 cores; server and load generator will share one" >&2
 command -v taskset >/dev/null || { echo "taskset (util-linux) is required" >&2; exit 2; }
 command -v jq >/dev/null || { echo "jq is required" >&2; exit 2; }

@@ -3,13 +3,16 @@
 
 Usage (from the repository root, with the server listening for gRPC on 127.0.0.1:8081):
 
-  /usr/bin/python3 models/export/eval_holdout.py --model criteo-deepfm
-  /usr/bin/python3 models/export/eval_holdout.py --model avazu-dcn --target 127.0.0.1:8081
+  /usr/bin/python3 models/export/eval_holdout.py --model criteo-deepfm --data /path/to/criteo_train_10k.txt
+  /usr/bin/python3 models/export/eval_holdout.py --model avazu-dcn --data /path/to/avazu_train_10k.csv --target 127.0.0.1:8081
 
-It reads models/<model>/config.json, takes the last quality.holdoutRows rows of the dataset file
-named by quality.dataset (looked up in ../shared/data/ unless --data is given), sends them as raw
-values (missing categorical -> "", missing numeric -> NaN) in RankService.Rank requests of
---batch candidates, and computes AUC and logloss of the returned scores. It prints them next to
+--data (required) is the click-log sample the model was trained on, a file you supply: the one
+named by the config's quality.dataset (criteo_train_10k.txt: the first 10,000 lines of the Criteo
+DAC train.txt; avazu_train_10k.csv: the header and first 9,999 rows of the Avazu train.csv).
+
+It reads models/<model>/config.json, takes the last quality.holdoutRows rows of the --data file,
+sends them as raw values (missing categorical -> "", missing numeric -> NaN) in RankService.Rank
+requests of --batch candidates, and computes AUC and logloss of the returned scores. It prints them next to
 the recorded holdoutAuc / holdoutLogloss and exits 1 if |AUC - recorded| > --tolerance (default
 0.003), 2 on an RPC or protocol error. Unless --no-local is given it also scores the same rows
 locally through the exported model.onnx (NumPy evaluator, same encoding) and prints the largest
@@ -42,7 +45,6 @@ PROTO = common.REPO_ROOT / "src" / "Serving.Contracts" / "Protos" / "serving" / 
 PACKAGE = "serving.ranking.v1"
 RANK_METHOD = f"/{PACKAGE}.RankingService/Rank"
 GET_MODEL_METHOD = f"/{PACKAGE}.RankingService/GetModel"
-DATA_DIR = common.REPO_ROOT.parent / "shared" / "data"
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,7 +214,9 @@ def main() -> int:
     ap.add_argument("--model", required=True, help="model name, e.g. criteo-deepfm or avazu-dcn")
     ap.add_argument("--version", default="", help="model version; empty = the server's default version")
     ap.add_argument("--config", help="config.json (default: models/<model>/config.json)")
-    ap.add_argument("--data", help=f"dataset file (default: {DATA_DIR}/<quality.dataset>)")
+    ap.add_argument("--data", metavar="PATH",
+                    help="required: the click-log sample named by the config's quality.dataset, a file you supply, "
+                         "e.g. /path/to/criteo_train_10k.txt (relative paths: from the repo root)")
     ap.add_argument("--batch", type=int, default=100, help="candidates per request")
     ap.add_argument("--tolerance", type=float, default=0.003, help="allowed |AUC - recorded|")
     ap.add_argument("--timeout", type=float, default=10.0, help="per-call deadline in seconds")
@@ -222,14 +226,19 @@ def main() -> int:
     ap.add_argument("--no-local", action="store_true", help="skip the local ONNX comparison")
     args = ap.parse_args()
 
-    import grpc
-
     cfg_path = Path(args.config) if args.config else common.MODELS_DIR / args.model / "config.json"
     cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
     q = cfg.get("quality", {})
-    data_path = Path(args.data) if args.data else DATA_DIR / q["dataset"]
+    if not args.data:  # required, checked here so the message can name the file this model expects
+        ds_name = q.get("dataset") or "criteo_train_10k.txt"
+        ap.error(f"--data is required: the click-log sample {args.model} was trained on ({ds_name}, named by "
+                 f"quality.dataset in {cfg_path}; a file you supply, not in this repository), "
+                 f"e.g. --data /path/to/{ds_name}")
+    data_path = Path(args.data)
     hold = load_rows(common.resolve_data(str(data_path)), cfg)
     n = len(hold)
+
+    import grpc
 
     M, source = load_messages(args.descriptor)
     ser = lambda m: m.SerializeToString()  # noqa: E731

@@ -1,7 +1,14 @@
 #!/usr/bin/python3
 """Train DCN-v2 on the Avazu sample and export models/avazu-dcn (config.json, 1/model.onnx, 1/fixture.json).
 
-Run from the repository root:  /usr/bin/python3 models/export/train_avazu_dcn.py
+Run from the repository root:
+
+  /usr/bin/python3 models/export/train_avazu_dcn.py --data /path/to/avazu_train_10k.csv
+
+--data (required) is an Avazu click-log sample you supply: the header and first 9,999 rows of the
+Avazu train.csv (comma-separated; id, click, hour, C1, banner_pos, site_*, app_*, device_*, C14..C21).
+The recorded figures in models/avazu-dcn/config.json come from exactly those rows; the file's
+name is recorded as quality.dataset, so name it avazu_train_10k.csv to rewrite config.json byte for byte.
 
 Split: the last 2,000 rows are the holdout (used only for the recorded figures); the train part is
 the rows before it, at most 8,000 (the sample has 9,999 rows, so 7,999). Model selection (epoch
@@ -26,7 +33,6 @@ import common  # noqa: E402
 from common import FeatureSpec  # noqa: E402
 
 NAME = "avazu-dcn"
-DEFAULT_DATA = "../shared/data/avazu_train_10k.csv"
 SEED = 20240602
 VALID_ROWS = 1000  # last rows of the train part, for early stopping
 
@@ -127,7 +133,9 @@ def fixture_inputs(names: List[str], n: int = 32, seed: int = 11):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    common.add_training_args(ap, name=NAME, data=DEFAULT_DATA, data_help="Avazu train.csv sample", seed=SEED,
+    common.add_training_args(ap, name=NAME, seed=SEED,
+                             data_help="Avazu click-log sample you supply (train.csv rows with its header), "
+                                       "e.g. /path/to/avazu_train_10k.csv",
                              lr=2e-3, lin_l2=3e-4, table_l2=1e-3, max_epochs=16)
     ap.add_argument("--cross", type=int, default=2, help="cross layers")
     args = ap.parse_args()

@@ -1,7 +1,14 @@
 #!/usr/bin/python3
 """Train DeepFM on the Criteo sample and export models/criteo-deepfm (config.json, 1/model.onnx, 1/fixture.json).
 
-Run from the repository root:  /usr/bin/python3 models/export/train_criteo_deepfm.py
+Run from the repository root:
+
+  /usr/bin/python3 models/export/train_criteo_deepfm.py --data /path/to/criteo_train_10k.txt
+
+--data (required) is a Criteo click-log sample you supply: the first 10,000 lines of the Criteo
+Display Advertising Challenge train.txt (tab-separated, no header: label, 13 integer, 26 categorical
+columns). The recorded figures in models/criteo-deepfm/config.json come from exactly those rows; the file's
+name is recorded as quality.dataset, so name it criteo_train_10k.txt to rewrite config.json byte for byte.
 
 Split: rows 0..7999 train, rows 8000..9999 holdout (used only for the recorded figures).
 Model selection (epoch count) uses the last 1,000 train rows as a validation slice; the final model
@@ -25,7 +32,6 @@ import common  # noqa: E402
 from common import FeatureSpec  # noqa: E402
 
 NAME = "criteo-deepfm"
-DEFAULT_DATA = "../shared/data/criteo_train_10k.txt"
 SEED = 20240601
 VALID_ROWS = 1000  # last rows of the train part, for early stopping
 # Buckets per field: the next power of two >= the field's distinct values in the first 7,000 rows
@@ -151,7 +157,9 @@ def fixture_inputs(n: int = 32, seed: int = 7):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    common.add_training_args(ap, name=NAME, data=DEFAULT_DATA, data_help="Criteo train.txt sample", seed=SEED,
+    common.add_training_args(ap, name=NAME, seed=SEED,
+                             data_help="Criteo click-log sample you supply (train.txt rows: tab-separated, label + "
+                                       "13 integer + 26 categorical columns), e.g. /path/to/criteo_train_10k.txt",
                              lr=1e-3, lin_l2=3e-3, table_l2=1e-2, max_epochs=20)
     args = ap.parse_args()
 
