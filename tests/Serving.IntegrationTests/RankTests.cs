@@ -104,7 +104,10 @@ public class RankTests(ServerFixture server)
         Assert.Equal(["avazu-dcn", "criteo-deepfm"], list.Models.Select(m => m.Name));
         var criteo = await server.Client.GetModelAsync(new GetModelRequest { Model = "criteo-deepfm" });
         Assert.Equal(39, criteo.Features.Count);
+        // Ready is false for a model with no live version (Lifecycle tests); here v1 serves.
         Assert.True(criteo.Ready);
+        var status = Assert.Single(criteo.VersionStatus);
+        Assert.Equal(("1", VersionState.Available), (status.Version, status.State));
         Assert.True(criteo.Quality.HoldoutAuc >= 0.72, $"recorded AUC {criteo.Quality.HoldoutAuc}");
         Assert.Equal(FeatureKind.Dense, criteo.Features.Single(f => f.Name == "I5").Kind);
 
