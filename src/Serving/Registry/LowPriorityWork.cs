@@ -12,9 +12,14 @@ internal static class LowPriorityWork
     private const int PrioProcess = 0;
     private const int Nicest = 19;
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on a new low-priority thread. The awaiting code continues on that
+    /// thread too (continuations run inline), so what follows a load (publishing, retiring) is also
+    /// done at low priority until its next wait.
+    /// </summary>
     public static Task<T> Run<T>(Func<T> work, string name)
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.None);
         var thread = new Thread(() =>
         {
             Lower();
@@ -30,6 +35,40 @@ internal static class LowPriorityWork
         { IsBackground = true, Name = name };
         thread.Start();
         return done.Task;
+    }
+
+    /// <summary>
+    /// <c>await LowPriorityWork.Switch(name)</c>: the rest of the method, up to its next wait, runs on a
+    /// new low-priority thread (the repository scan, disposing a retired version): code that runs for
+    /// the first time at a swap is compiled there, not on a thread the requests need.
+    /// </summary>
+    public static SwitchAwaitable Switch(string name) => new(name);
+
+    /// <summary>The awaitable of <see cref="Switch"/>: never complete, so the continuation always moves.</summary>
+    public readonly struct SwitchAwaitable(string name) : System.Runtime.CompilerServices.ICriticalNotifyCompletion
+    {
+        public SwitchAwaitable GetAwaiter() => this;
+
+        public bool IsCompleted => false;
+
+        public void GetResult()
+        {
+        }
+
+        public void OnCompleted(Action continuation) => Start(continuation, name);
+
+        public void UnsafeOnCompleted(Action continuation) => Start(continuation, name);
+
+        private static void Start(Action continuation, string name)
+        {
+            var thread = new Thread(() =>
+            {
+                Lower();
+                continuation();
+            })
+            { IsBackground = true, Name = name };
+            thread.Start();
+        }
     }
 
     /// <summary>Lowers the calling thread's priority where the platform allows (best effort).</summary>

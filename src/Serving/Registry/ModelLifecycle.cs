@@ -91,6 +91,7 @@ internal sealed partial class ModelLifecycle(
             try
             {
                 await Task.Delay(Settings.PollInterval, time, token).ConfigureAwait(false);
+                await LowPriorityWork.Switch("repository-poll"); // the scan, loads and swaps take only idle CPU
                 await SyncAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -329,7 +330,11 @@ internal sealed partial class ModelLifecycle(
         _gate.Release();
         try
         {
-            await version.RetireAsync().ConfigureAwait(false);
+            // Disposing runs code the server has not run before the first swap (full JIT, tiered
+            // compilation is off) and frees the sessions: at low priority, like loading.
+            await version.DrainAsync().ConfigureAwait(false);
+            await LowPriorityWork.Switch($"retire-{entry.Name}-{version.Version}");
+            await version.Scheduler.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -66,6 +66,13 @@ public sealed class ServedModelVersion(ModelSpec spec, string version, string mo
     /// </summary>
     public async Task RetireAsync()
     {
+        await DrainAsync().ConfigureAwait(false);
+        await Scheduler.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Takes no new requests and completes once the last lease is released (the batcher and sessions are left to the caller to dispose).</summary>
+    public Task DrainAsync()
+    {
         // Flag first, then read the count (both interlocked): a request either sees the flag, or
         // its lease is counted here.
         Interlocked.Exchange(ref _retired, 1);
@@ -74,7 +81,6 @@ public sealed class ServedModelVersion(ModelSpec spec, string version, string mo
             _drained.TrySetResult();
         }
 
-        await _drained.Task.ConfigureAwait(false);
-        await Scheduler.DisposeAsync().ConfigureAwait(false);
+        return _drained.Task;
     }
 }
