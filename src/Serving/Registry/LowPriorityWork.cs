@@ -71,6 +71,28 @@ internal static class LowPriorityWork
         }
     }
 
+    /// <summary>
+    /// Hands memory the native heap holds but no longer uses back to the operating system (glibc's
+    /// malloc_trim): after a retired version's sessions are freed, so resident memory returns to what
+    /// the live versions need instead of staying at its peak. Best effort; a no-op off glibc.
+    /// </summary>
+    public static void ReleaseFreedNativeMemory()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            _ = NativeMethods.malloc_trim(0);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // not glibc (musl has no malloc_trim)
+        }
+    }
+
     /// <summary>Lowers the calling thread's priority where the platform allows (best effort).</summary>
     private static void Lower()
     {
@@ -103,5 +125,9 @@ internal static class LowPriorityWork
         [DllImport("libc")]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         public static extern int gettid();
+
+        [DllImport("libc")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int malloc_trim(nuint pad);
     }
 }

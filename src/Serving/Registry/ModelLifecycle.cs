@@ -335,6 +335,8 @@ internal sealed partial class ModelLifecycle(
             await version.DrainAsync().ConfigureAwait(false);
             await LowPriorityWork.Switch($"retire-{entry.Name}-{version.Version}");
             await version.Scheduler.DisposeAsync().ConfigureAwait(false);
+            await LowPriorityWork.Switch($"trim-{entry.Name}-{version.Version}"); // disposing may end on another thread
+            LowPriorityWork.ReleaseFreedNativeMemory(); // the sessions' memory back to the system
         }
         catch (Exception ex)
         {
