@@ -13,7 +13,8 @@
 #   VERSION_A, VERSION_B  folders holding a model.onnx (and optionally a config.json) of MODEL: the
 #                         two versions published alternately (required; A may be the shipped one)
 #   MODEL                 the model (default criteo-deepfm, from models/)
-#   RATE                  offered rate, req/s (default 300; aim at ~60% of the max goodput)
+#   RATE                  offered rate, req/s (default 300), or auto: first search the server's max goodput
+#                         at the SLO (max-goodput, 5 s steps) and offer GOODPUT_SHARE of it (default 0.6)
 #   DURATION              measured run (default 150s) after a 10 s warm-up
 #   PUBLISH_EVERY         seconds between publishes (default 10); SWAPS=off runs the same load without any
 #   CORRUPT_AT            the publish (1-based) that is a corrupt model.onnx (default 6; 0 = none)
@@ -105,6 +106,16 @@ publish() {  # publish VERSION SOURCE_DIR|corrupt
   mv "$temp" "$repo/$model/$version"   # one rename: the server sees all of it or none of it
   printf '%s\t%s\t%s\n' "$(now_ms)" "$version" "$([[ "$source" == corrupt ]] && echo corrupt || basename "$(dirname "$source")")/$(basename "$source")" >>"$out/events.tsv"
 }
+# --- the load -------------------------------------------------------------------------------------
+cd "$root"
+if [[ "$rate" == auto ]]; then
+  taskset -c "$loadgen_cpu" dotnet "$root/loadtest/Serving.LoadTest/bin/Release/net10.0/Serving.LoadTest.dll" \
+    max-goodput --model "$model" --model-config "$repo/$model/config.json" --start-rate 200 --step-duration 5s \
+    --out "$out/goodput" --quiet "${loadgen_data[@]}" >"$out/goodput.log" 2>&1 || true
+  goodput=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("goodputRate") or 0)' "$out/goodput/goodput.json")
+  rate=$(/usr/bin/python3 -c 'import sys; print(max(1, round(float(sys.argv[1]) * float(sys.argv[2]))))' "$goodput" "${GOODPUT_SHARE:-0.6}")
+  echo "max goodput $goodput req/s: offering $rate req/s" | tee "$out/rate.txt" >&2
+fi
 if [[ "$swaps" == on ]]; then
   ( sleep 10  # the load generator's warm-up
     n=1
@@ -124,8 +135,6 @@ if [[ "$swaps" == on ]]; then
   publisher=$!
 fi
 
-# --- the load -------------------------------------------------------------------------------------
-cd "$root"
 taskset -c "$loadgen_cpu" dotnet "$root/loadtest/Serving.LoadTest/bin/Release/net10.0/Serving.LoadTest.dll" \
   run --model "$model" --model-config "$repo/$model/config.json" --schedule steady --rate "$rate" --duration "$duration" --warmup 10s \
   --out "$out/load" --quiet "${loadgen_data[@]}" || true
