@@ -149,6 +149,8 @@ internal sealed class BatchQueue(BatchingOptions options, IBatchCostPredictor co
                 Count(slice, -1);
             }
         }
+
+        task.Queued.Clear(); // here, under the batcher's lock: the only place a task's queued slices are dropped
     }
 
     /// <summary>Removes and returns the tasks whose deadline has passed while queued.</summary>

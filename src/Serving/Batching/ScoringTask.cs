@@ -42,7 +42,11 @@ internal sealed class ScoringTask
     /// <summary>When admission predicted the request would finish (the lateness estimate learns from the difference).</summary>
     public DateTimeOffset ExpectedFinish { get; set; }
 
-    /// <summary>The task's slices still waiting in the queue.</summary>
+    /// <summary>
+    /// The task's slices still waiting in the queue. The batcher's list: read and changed only under
+    /// its lock (enqueue, start, <see cref="BatchQueue.Remove"/>), never by a failure, which runs
+    /// outside that lock while another failure path may be removing the same task under it.
+    /// </summary>
     public List<RowSlice> Queued { get; } = [];
 
     public Task<ScoreResult> Completion => _completion.Task;
@@ -90,9 +94,7 @@ internal sealed class ScoringTask
         {
             _slicesLeft--;
             _executing--;
-            _failure ??= error;
-            _slicesLeft -= Queued.Count;
-            Queued.Clear();
+            _failure ??= error; // a failed task finishes once nothing of it executes, whatever slices are left
             finished = TryFinish();
         }
 
@@ -106,8 +108,6 @@ internal sealed class ScoringTask
         lock (_batches)
         {
             _failure ??= error;
-            _slicesLeft -= Queued.Count;
-            Queued.Clear();
             finished = TryFinish();
         }
 

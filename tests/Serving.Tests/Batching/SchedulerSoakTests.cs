@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Serving.Batching;
 using Serving.Contracts.Ranking.V1;
 using Serving.Execution;
@@ -26,7 +25,7 @@ public sealed class SchedulerSoakTests(ITestOutputHelper output)
     private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly SteppedTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly Serving.Models.ModelSpec _spec = TestModels.Tiny();
     private readonly ConcurrentBag<string> _violations = [];
     private readonly ConcurrentDictionary<string, int> _outcomes = new();
@@ -135,7 +134,7 @@ public sealed class SchedulerSoakTests(ITestOutputHelper output)
             Volatile.Write(ref drained, true);
             Assert.True(knobs.Join(Bound));
 
-            output.WriteLine($"{_submitted} requests in {clock.Elapsed.TotalSeconds:0.0} s, {knobSteps} knob steps, clock {(_time.GetUtcNow() - new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)).TotalMilliseconds:0} ms");
+            output.WriteLine($"{_submitted} requests in {clock.Elapsed.TotalSeconds:0.0} s, {knobSteps} knob steps, clock {(_time.GetUtcNow() - _time.Start).TotalMilliseconds:0} ms");
             output.WriteLine("outcomes: " + string.Join(", ", _outcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value}")));
             output.WriteLine($"runs: cpu {cpuReplicas.Sum(r => r.Runs)} ({cpuReplicas.Sum(r => r.Failures)} failed), gpu {gpuReplicas.Sum(r => r.Runs)} ({gpuReplicas.Sum(r => r.Failures)} failed); circuit {router.Circuit}");
 
