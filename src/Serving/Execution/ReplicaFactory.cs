@@ -43,9 +43,10 @@ public sealed class ReplicaFactory(ModelSpec spec, string modelPath, int maxBatc
     {
         // Run every batch shape class the server will use, so the first real request pays no
         // first-run cost; two timed passes follow, and the faster of each size's two runs seeds the
-        // cost model (and anchors it for good). A version loaded while others serve warms up on a
-        // low-priority thread that the serving threads preempt: preemption only ever adds time, so
-        // the smaller reading is the closer one.
+        // cost model (and anchors it for good). The runs take a low-priority thread of their own
+        // (the session and everything else were created at normal priority: threads inherit it), so
+        // a version loaded while others serve warms up on CPU they leave idle; preemption only ever
+        // adds time, so the smaller reading is the closer one.
         var sizes = new List<int>();
         for (var rows = 1; rows <= replica.MaxBatchRows; rows = rows < replica.MaxBatchRows ? Math.Min(rows * 4, replica.MaxBatchRows) : rows + 1)
         {
@@ -54,19 +55,24 @@ public sealed class ReplicaFactory(ModelSpec spec, string modelPath, int maxBatc
 
         var fastest = new TimeSpan[sizes.Count];
         Array.Fill(fastest, TimeSpan.MaxValue);
-        for (var pass = 0; pass < 3; pass++)
-        {
-            for (var i = 0; i < sizes.Count; i++)
+        LowPriorityThread.Run(
+            () =>
             {
-                var started = time.GetTimestamp();
-                replica.Run(sizes[i]);
-                var elapsed = time.GetElapsedTime(started);
-                if (pass > 0 && elapsed < fastest[i])
+                for (var pass = 0; pass < 3; pass++)
                 {
-                    fastest[i] = elapsed;
+                    for (var i = 0; i < sizes.Count; i++)
+                    {
+                        var started = time.GetTimestamp();
+                        replica.Run(sizes[i]);
+                        var elapsed = time.GetElapsedTime(started);
+                        if (pass > 0 && elapsed < fastest[i])
+                        {
+                            fastest[i] = elapsed;
+                        }
+                    }
                 }
-            }
-        }
+            },
+            $"warm-up-{replica.Device}");
 
         for (var i = 0; i < sizes.Count; i++)
         {

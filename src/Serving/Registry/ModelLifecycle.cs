@@ -91,7 +91,7 @@ internal sealed partial class ModelLifecycle(
             try
             {
                 await Task.Delay(Settings.PollInterval, time, token).ConfigureAwait(false);
-                await LowPriorityWork.Switch("repository-poll"); // the scan, loads and swaps take only idle CPU
+                await OwnThread.Switch("repository-poll"); // the scan, loads and swaps hold no request thread
                 await SyncAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -254,7 +254,7 @@ internal sealed partial class ModelLifecycle(
             entry.Loading[version] = now;
             Publish(); // the version shows as loading meanwhile
             var builder = new ModelVersionBuilder(batching.Value, devices.Value, metrics, gpuAvailability, time, _logger);
-            var served = await LowPriorityWork.Run(() => builder.Build(spec, version, modelPath), $"load-{entry.Name}-{version}").WaitAsync(cancellationToken).ConfigureAwait(false);
+            var served = await OwnThread.Run(() => builder.Build(spec, version, modelPath), $"load-{entry.Name}-{version}").WaitAsync(cancellationToken).ConfigureAwait(false);
             if (entry.Loaded.TryGetValue(version, out var previous))
             {
                 Retire(entry, previous.Version);
@@ -331,12 +331,12 @@ internal sealed partial class ModelLifecycle(
         try
         {
             // Disposing runs code the server has not run before the first swap (full JIT, tiered
-            // compilation is off) and frees the sessions: at low priority, like loading.
+            // compilation is off) and frees the sessions: on a thread of its own, like loading.
             await version.DrainAsync().ConfigureAwait(false);
-            await LowPriorityWork.Switch($"retire-{entry.Name}-{version.Version}");
+            await OwnThread.Switch($"retire-{entry.Name}-{version.Version}");
             await version.Scheduler.DisposeAsync().ConfigureAwait(false);
-            await LowPriorityWork.Switch($"trim-{entry.Name}-{version.Version}"); // disposing may end on another thread
-            LowPriorityWork.ReleaseFreedNativeMemory(); // the sessions' memory back to the system
+            await OwnThread.Switch($"trim-{entry.Name}-{version.Version}"); // disposing may end on another thread
+            OwnThread.ReleaseFreedNativeMemory(); // the sessions' memory back to the system
         }
         catch (Exception ex)
         {

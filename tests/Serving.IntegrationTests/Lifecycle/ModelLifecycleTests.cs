@@ -57,6 +57,55 @@ public sealed class ModelLifecycleTests : IDisposable
         Assert.Equal("2", (await RankAsync(live, seed: 3)).Version);
     }
 
+    /// <summary>
+    /// Threads inherit their creator's nice value, and a process cannot lower it again: a version
+    /// loaded from a low-priority thread once served its batches at nice 19 for good, starved by
+    /// the request threads (under overload its cost model read several times the true cost, and the
+    /// server refused most calls). Only the warm-up's runs may take the low-priority thread.
+    /// </summary>
+    [Fact]
+    public async Task A_version_loaded_by_a_poll_serves_on_threads_of_normal_priority()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // nice values are Linux's
+        }
+
+        _repository.WriteModelConfig();
+        _repository.PublishVersion("1");
+        await using var live = await LiveServer.StartAsync(_repository, new Dictionary<string, string?> { ["Serving:Models:PollInterval"] = "00:00:00.100" });
+        _repository.PublishVersion("2");
+        await live.WaitUntilAsync(_ => live.LiveVersions() is ["2"], "a poll to publish v2");
+        Assert.Equal("2", (await RankAsync(live, seed: 4)).Version);
+
+        var threads = ProcessThreads();
+        Assert.Contains(threads, t => t.Name.StartsWith("serving-cpu", StringComparison.Ordinal)); // the device pools' workers
+        var lowered = threads.Where(t => t.Nice != 0 && !t.Name.StartsWith("warm-up", StringComparison.Ordinal)).ToList();
+        Assert.True(lowered.Count == 0, "threads below normal priority: " + string.Join(", ", lowered.Select(t => $"{t.Name} (nice {t.Nice})")));
+    }
+
+    /// <summary>This process's threads: name and nice value, from /proc.</summary>
+    private static List<(string Name, int Nice)> ProcessThreads()
+    {
+        var threads = new List<(string, int)>();
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var name = stat[(stat.IndexOf('(', StringComparison.Ordinal) + 1)..stat.LastIndexOf(')')];
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                threads.Add((name, int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture))); // field 19 of stat: nice
+            }
+            catch (IOException)
+            {
+                // the thread ended meanwhile
+            }
+        }
+
+        return threads;
+    }
+
     [Fact]
     public async Task The_control_api_loads_a_version_beside_the_policy_and_unloading_the_newest_rolls_back()
     {
