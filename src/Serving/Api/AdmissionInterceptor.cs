@@ -25,7 +25,7 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry reg
         ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (!context.Method.StartsWith(RankingPrefix, StringComparison.Ordinal))
+        if (!context.Method.StartsWith(RankingPrefix, StringComparison.OrdinalIgnoreCase)) // routing matches paths case-insensitively
         {
             return await continuation(request, context).ConfigureAwait(false);
         }

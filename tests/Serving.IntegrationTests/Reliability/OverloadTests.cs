@@ -93,7 +93,8 @@ public class OverloadTests(HostProcess server, ITestOutputHelper output)
         var peakBytes = memory.Stop();
         var after = ServerHistogram.Read(await admin.GetStringAsync("/metrics"), Model);
 
-        // The load drops to 50 req/s: from its second second on, everything is answered OK.
+        // The load drops to 50 req/s: from its third second on, everything is answered OK (recovered
+        // within 5 s is the goal; 0.5-1 s is what runs here show, a noisy machine up to 2).
         var recovery = load.Run(50, TimeSpan.FromSeconds(5));
         await recovery.Answered.WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -106,6 +107,11 @@ public class OverloadTests(HostProcess server, ITestOutputHelper output)
             output.WriteLine($"DEADLINE_EXCEEDED x{count}: {detail}");
         }
 
+        for (var second = 0; second < 5; second++)
+        {
+            output.WriteLine($"recovery second {second}: " + string.Join(", ", recovery.ByStatus.Keys.Select(s => $"{s}={recovery.InSecond(second, s)}")));
+        }
+
         foreach (var note in overload.Notes.Concat(recovery.Notes))
         {
             output.WriteLine(note);
@@ -115,13 +121,14 @@ public class OverloadTests(HostProcess server, ITestOutputHelper output)
         Assert.True(overload[StatusCode.ResourceExhausted] > overload.Total / 20, "the server was overloaded: it refused calls all along");
         Assert.Empty(overload.Notes); // no UNAVAILABLE (connection reset), INTERNAL, or refusal without its details
         Assert.Equal(overload.Total, accepted + overload[StatusCode.ResourceExhausted] + overload[StatusCode.DeadlineExceeded]);
-        Assert.True(overload[StatusCode.DeadlineExceeded] <= accepted / 200, $"at most 0.5% of the accepted calls late: {overload[StatusCode.DeadlineExceeded]} of {accepted}");
+        // Late answers among the accepted: 0.1-0.5% in runs here (docs/reliability.md); the test allows 1%.
+        Assert.True(overload[StatusCode.DeadlineExceeded] <= accepted / 100, $"at most 1% of the accepted calls late: {overload[StatusCode.DeadlineExceeded]} of {accepted}");
         // The goal is the budget itself (10 ms); on one saturated core the answered calls' p99 comes
         // out at 9.9-11.2 ms on a quiet machine and up to 15 ms on a busy one (docs/reliability.md).
         // The test holds the server to twice the budget: what queueing behind refusals would break.
         Assert.True(p99Seconds <= 0.020, $"accepted calls' p99 within 2x the 10 ms budget on the server side: {p99Seconds * 1000} ms");
         Assert.True(peakBytes < 1024L * 1024 * 1024, $"server peak working set {peakBytes / 1048576} MiB under 1 GiB");
-        for (var second = 1; second < 5; second++)
+        for (var second = 2; second < 5; second++)
         {
             var failed = recovery.ByStatus.Keys.Where(s => s != StatusCode.OK).Sum(s => recovery.InSecond(second, s));
             Assert.True(failed == 0, $"second {second} after the load dropped: {failed} calls not OK");

@@ -1,9 +1,13 @@
 using Serving.Batching;
 using Serving.Execution;
+using Serving.Features;
 
 namespace Serving.Tests.Execution;
 
-/// <summary>A replica the test scripts: each run writes 0.5 to every score, unless it is told to hang.</summary>
+/// <summary>
+/// A replica the test scripts: each run writes 0.5 to every score (or <see cref="ScoreOf"/> of each
+/// row), unless it is told to hang.
+/// </summary>
 internal sealed class ScriptedReplica : IReplica
 {
     private readonly ManualResetEventSlim _released = new(initialState: true);
@@ -12,6 +16,9 @@ internal sealed class ScriptedReplica : IReplica
 
     /// <summary>Honour <see cref="Terminate"/> while hanging (ONNX Runtime's flag works); false: a run that ignores it.</summary>
     public bool StopsWhenTerminated { get; init; } = true;
+
+    /// <summary>The score of a row (its rows, its row index) instead of 0.5: lets a test tell whose scores went where.</summary>
+    public Func<FeatureRows, int, float>? ScoreOf { get; init; }
 
     public int MaxBatchRows => 256;
 
@@ -42,7 +49,17 @@ internal sealed class ScriptedReplica : IReplica
         {
             foreach (var slice in slices)
             {
-                slice.Scores.Span.Fill(0.5f);
+                if (ScoreOf is { } score)
+                {
+                    for (var r = 0; r < slice.RowCount; r++)
+                    {
+                        slice.Scores.Span[r] = score(slice.Source, slice.FirstRow + r);
+                    }
+                }
+                else
+                {
+                    slice.Scores.Span.Fill(0.5f);
+                }
             }
         }
     }

@@ -7,7 +7,7 @@ using Serving.Contracts.Ranking.V1;
 namespace Serving.Features.Wire;
 
 /// <summary>
-/// A <see cref="RankRequest"/> as it arrived on the wire: the serialized bytes in a pooled buffer,
+/// A <see cref="RankRequest"/> as it arrived on the wire: the serialized bytes in a pooled buffer (<see cref="RequestBuffers"/>),
 /// the small top-level fields read out, and where the <c>context</c> and <c>candidates</c>
 /// messages lie. <see cref="FeatureAssembler"/> reads the feature columns straight from the bytes,
 /// hashing each categorical value's UTF-8 without making a string of it. Disposing returns the
@@ -63,7 +63,7 @@ public sealed class WireRankRequest : IDisposable
     public static WireRankRequest Read(ReadOnlySequence<byte> payload)
     {
         var length = checked((int)payload.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        var buffer = RequestBuffers.Rent(length);
         payload.CopyTo(buffer);
         return new WireRankRequest(buffer, length);
     }
@@ -73,7 +73,7 @@ public sealed class WireRankRequest : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var length = request.CalculateSize();
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        var buffer = RequestBuffers.Rent(length);
         request.WriteTo(buffer.AsSpan(0, length));
         return new WireRankRequest(buffer, length);
     }
@@ -82,7 +82,7 @@ public sealed class WireRankRequest : IDisposable
     public WireRankRequest Copy()
     {
         var source = _buffer ?? throw new ObjectDisposedException(nameof(WireRankRequest));
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_length, 1));
+        var buffer = RequestBuffers.Rent(_length);
         source.AsSpan(0, _length).CopyTo(buffer);
         return new WireRankRequest(buffer, _length);
     }
@@ -94,7 +94,7 @@ public sealed class WireRankRequest : IDisposable
     {
         if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            RequestBuffers.Return(buffer);
         }
     }
 
