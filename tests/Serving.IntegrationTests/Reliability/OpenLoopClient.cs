@@ -56,6 +56,11 @@ internal sealed class OpenLoopClient(CallInvoker invoker, IReadOnlyList<byte[]> 
                 outcome.Late(ex.Status.Detail);
             }
 
+            if (ex.StatusCode == StatusCode.ResourceExhausted && ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is { } info)
+            {
+                outcome.Refused(info.Reason, sentAt);
+            }
+
             if (ex.StatusCode == StatusCode.ResourceExhausted
                 && (ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is null || ex.GetRpcStatus()?.GetDetail<RetryInfo>() is null))
             {
@@ -80,6 +85,7 @@ internal sealed class LoadOutcome
     private readonly ConcurrentDictionary<(int Second, StatusCode Status), long> _bySecond = new();
     private readonly ConcurrentQueue<string> _notes = new();
     private readonly ConcurrentDictionary<string, long> _lateBy = new();
+    private readonly ConcurrentDictionary<(int Second, string Reason), long> _refusedBy = new();
     private readonly TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _outstanding = 1; // the sender's own hold until SendingDone
 
@@ -119,6 +125,11 @@ internal sealed class LoadOutcome
 
     /// <summary>DEADLINE_EXCEEDED answers by their message (where in the server the time ran out).</summary>
     public IReadOnlyDictionary<string, long> LateBy => _lateBy;
+
+    /// <summary>Refusals by reason and the second they were sent in.</summary>
+    public IReadOnlyDictionary<(int Second, string Reason), long> RefusedBy => _refusedBy;
+
+    public void Refused(string reason, TimeSpan sentAt) => _refusedBy.AddOrUpdate(((int)sentAt.TotalSeconds, reason), 1, static (_, n) => n + 1);
 
     public void Late(string detail) => _lateBy.AddOrUpdate(detail, 1, static (_, n) => n + 1);
 
