@@ -13,7 +13,7 @@ using Xunit.Abstractions;
 namespace Serving.IntegrationTests.Reliability;
 
 /// <summary>
-/// The server with its default request limits (Serving:MaxRequestBytes 16 MiB, 4,096 candidates)
+/// The server with its default request limits (Serving:MaxRequestBytes 4 MiB, 4,096 candidates)
 /// and a fixed in-flight limit of 64, so every maximum-size call is let in and its memory counts.
 /// </summary>
 public sealed class DefaultLimitsServer : ConfiguredServer
@@ -33,8 +33,8 @@ public sealed class MemoryMeasuredAlone : ICollectionFixture<DefaultLimitsServer
 }
 
 /// <summary>
-/// Many calls at once near the largest message the server accepts (16 MiB less 1 KiB: 4,096
-/// candidates whose 26 categorical values are ~150 bytes long) and at the largest candidate count
+/// Many calls at once near the largest message the server accepts (4 MiB less 1 KiB: 4,096
+/// candidates whose 26 categorical values are ~35 bytes long) and at the largest candidate count
 /// with realistic values, with one call just over the byte limit and one just over the candidate
 /// limit among them, all on one HTTP/2 connection, three rounds. Every call is answered (scores, or
 /// a refusal carrying its details); the oversize one is refused with RESOURCE_EXHAUSTED and the
@@ -45,7 +45,7 @@ public class MaxSizeRequestTests(DefaultLimitsServer fixture, ITestOutputHelper 
 {
     private const string Model = "criteo-deepfm";
     private const int Candidates = 4096;
-    private const int MaxRequestBytes = 16 * 1024 * 1024;
+    private const int MaxRequestBytes = 4 * 1024 * 1024;
     private const int NearLimitCalls = 10;
     private const int MaxCandidateCalls = 10;
     private const int Rounds = 3;
@@ -153,7 +153,7 @@ public class MaxSizeRequestTests(DefaultLimitsServer fixture, ITestOutputHelper 
         Assert.True(peaks.Max() - baselineWorkingSet < WorkingSetGrowthBound, $"working set grew by {(peaks.Max() - baselineWorkingSet) / MiB:N0} MiB, bound {WorkingSetGrowthBound / MiB:N0} MiB");
 
         // The managed heap is reported, not bounded: the client in this process (grpc-dotnet copies
-        // each message into a buffer from ArrayPool.Shared, 16 and 32 MiB here) keeps its pooled
+        // each message into a buffer from ArrayPool.Shared, 4 and 8 MiB here) keeps its pooled
         // copies. The server's own request buffers over 2 MiB are never pooled (RequestBuffersTests).
 
         // After all of it: one more call on the same connection, and the REST body limit answers a client error.

@@ -4,7 +4,7 @@ namespace Serving.Features.Wire;
 
 /// <summary>
 /// The pool of the wire requests' byte buffers. Not <see cref="ArrayPool{T}.Shared"/>: that one
-/// keeps every size it is given, so a burst of maximum-size calls (16 MiB each) would stay resident
+/// keeps every size it is given, so a burst of maximum-size calls (4 MiB each by default) would stay resident
 /// in it, several per core. Buffers up to <see cref="MaxPooledBytes"/> (every legitimate request:
 /// 4,096 candidates of the shipped models are ~1.3 MB) are pooled, at most
 /// <see cref="MaxBuffersPerSize"/> of each size; larger ones are allocated for the call and left to
