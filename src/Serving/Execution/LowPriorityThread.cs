@@ -17,8 +17,20 @@ namespace Serving.Execution;
 /// </summary>
 public static class LowPriorityThread
 {
+    /// <summary>Starts the name of every thread this runs work on (Linux shows a thread's first 15 characters).</summary>
+    public const string ThreadNamePrefix = "low-";
+
     private const int PrioProcess = 0;
     private const int Nicest = 19;
+
+    /// <summary>Runs <paramref name="compute"/> on a new low-priority thread and returns its result; its exception is rethrown here.</summary>
+    public static T Run<T>(Func<T> compute, string name)
+    {
+        ArgumentNullException.ThrowIfNull(compute);
+        T result = default!;
+        Run(() => { result = compute(); }, name); // a statement lambda: the Action overload
+        return result;
+    }
 
     /// <summary>Runs <paramref name="compute"/> on a new low-priority thread and waits for it; its exception is rethrown here.</summary>
     public static void Run(Action compute, string name)
@@ -37,7 +49,7 @@ public static class LowPriorityThread
                 failure = ex;
             }
         })
-        { IsBackground = true, Name = name };
+        { IsBackground = true, Name = ThreadNamePrefix + name };
         thread.Start();
         thread.Join();
         if (failure is not null)

@@ -24,7 +24,7 @@ internal sealed class ModelVersionBuilder(
         var threads = devices.Cpu.IntraOpThreads;
         var versionMetrics = metrics.ForVersion(spec.Name, version);
         var cpuCost = new BatchCostModel();
-        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => CpuSessionFactory.Create(modelPath, threads)), cpuCost), cpuCost, time, logger, versionMetrics.RecordBatch, devices.Limits);
+        var cpu = new DevicePool("cpu", factory.Create("cpu", cpuReplicas, () => Open(modelPath, () => OpenCpuSession(modelPath, threads)), cpuCost), cpuCost, time, logger, versionMetrics.RecordBatch, devices.Limits);
         var statuses = new List<DeviceStatus> { new("cpu", true, $"{cpuReplicas} replicas x {threads} threads") };
         metrics.DeviceState.WithLabels(spec.Name, "cpu").Set(1);
 
@@ -114,4 +114,15 @@ internal sealed class ModelVersionBuilder(
     }
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+
+    /// <summary>
+    /// A CPU session. With one intra-op thread ONNX Runtime starts no thread of its own, so the
+    /// session (graph optimisation: most of a load's CPU besides the warm-up) is built on a
+    /// low-priority thread, beside live traffic; with an intra-op pool it is built here, at normal
+    /// priority, because the pool's threads would inherit the creating thread's nice value for good.
+    /// </summary>
+    private static InferenceSession OpenCpuSession(string modelPath, int intraOpThreads) =>
+        intraOpThreads == 1
+            ? LowPriorityThread.Run(() => CpuSessionFactory.Create(modelPath, intraOpThreads), "open-cpu-session")
+            : CpuSessionFactory.Create(modelPath, intraOpThreads);
 }

@@ -61,7 +61,7 @@ public sealed class ModelLifecycleTests : IDisposable
     /// Threads inherit their creator's nice value, and a process cannot lower it again: a version
     /// loaded from a low-priority thread once served its batches at nice 19 for good, starved by
     /// the request threads (under overload its cost model read several times the true cost, and the
-    /// server refused most calls). Only the warm-up's runs may take the low-priority thread.
+    /// server refused most calls). Only work that starts no thread (the warm-up's runs, a one-thread CPU session's creation) may take a low-priority thread.
     /// </summary>
     [Fact]
     public async Task A_version_loaded_by_a_poll_serves_on_threads_of_normal_priority()
@@ -80,7 +80,7 @@ public sealed class ModelLifecycleTests : IDisposable
 
         var threads = ProcessThreads();
         Assert.Contains(threads, t => t.Name.StartsWith("serving-cpu", StringComparison.Ordinal)); // the device pools' workers
-        var lowered = threads.Where(t => t.Nice != 0 && !t.Name.StartsWith("warm-up", StringComparison.Ordinal)).ToList();
+        var lowered = threads.Where(t => t.Nice != 0 && !t.Name.StartsWith(Execution.LowPriorityThread.ThreadNamePrefix, StringComparison.Ordinal)).ToList();
         Assert.True(lowered.Count == 0, "threads below normal priority: " + string.Join(", ", lowered.Select(t => $"{t.Name} (nice {t.Nice})")));
     }
 
@@ -151,6 +151,30 @@ public sealed class ModelLifecycleTests : IDisposable
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
         var models = await live.Server.Client.ListModelsAsync(new Contracts.Ranking.V1.ListModelsRequest());
         Assert.DoesNotContain(models.Models, m => m.Name == LiveRepository.Model);
+    }
+
+    [Fact]
+    public async Task A_load_past_the_session_budget_is_refused_with_the_reason_and_the_live_version_keeps_serving()
+    {
+        _repository.WriteModelConfig();
+        _repository.PublishVersion("1");
+        await using var live = await LiveServer.StartAsync(_repository, new Dictionary<string, string?>
+        {
+            ["Serving:Devices:Cpu:Replicas"] = "2",
+            ["Serving:Models:MaxSessions"] = "3", // v1's two sessions fit; a second version's two beside them do not
+        });
+        Assert.Equal(2, live.Registry.Find(LiveRepository.Model)!.Find("1")!.Sessions);
+
+        _repository.PublishVersion("2");
+        var failures = await live.SyncAsync();
+
+        Assert.Contains(failures, f => f.Contains("resource budget", StringComparison.Ordinal) && f.Contains("Serving:Models:MaxSessions is 3", StringComparison.Ordinal));
+        Assert.Equal(["1"], live.LiveVersions());
+        Assert.Equal("1", (await RankAsync(live, seed: 12)).Version);
+        var info = await live.Server.Client.GetModelAsync(new GetModelRequest { Model = LiveRepository.Model });
+        var refused = info.VersionStatus.Single(s => s.Version == "2");
+        Assert.Equal(Contracts.Ranking.V1.VersionState.Failed, refused.State);
+        Assert.Contains("needs 2 sessions, 2 are in use", refused.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
