@@ -47,21 +47,27 @@ public sealed class ModelLifecycleTests : IDisposable
     [Fact]
     public async Task Polling_picks_up_a_new_version_without_any_call()
     {
+        await using var live = await PublishV2ByPollAsync();
+        Assert.Equal("2", (await RankAsync(live, seed: 3)).Version);
+    }
+
+    /// <summary>Serves v1 with a 100-ms poll, publishes v2 on disk and waits until a poll has made it the live version.</summary>
+    private async Task<LiveServer> PublishV2ByPollAsync()
+    {
         _repository.WriteModelConfig();
         _repository.PublishVersion("1");
-        await using var live = await LiveServer.StartAsync(_repository, new Dictionary<string, string?> { ["Serving:Models:PollInterval"] = "00:00:00.100" });
-
+        var live = await LiveServer.StartAsync(_repository, new Dictionary<string, string?> { ["Serving:Models:PollInterval"] = "00:00:00.100" });
         _repository.PublishVersion("2");
-
         await live.WaitUntilAsync(_ => live.LiveVersions() is ["2"], "a poll to publish v2");
-        Assert.Equal("2", (await RankAsync(live, seed: 3)).Version);
+        return live;
     }
 
     /// <summary>
     /// Threads inherit their creator's nice value, and a process cannot lower it again: a version
     /// loaded from a low-priority thread once served its batches at nice 19 for good, starved by
     /// the request threads (under overload its cost model read several times the true cost, and the
-    /// server refused most calls). Only work that starts no thread (the warm-up's runs, a one-thread CPU session's creation) may take a low-priority thread.
+    /// server refused most calls). Only work that starts no thread (the warm-up's runs, a one-thread
+    /// CPU session's creation) may take a low-priority thread.
     /// </summary>
     [Fact]
     public async Task A_version_loaded_by_a_poll_serves_on_threads_of_normal_priority()
@@ -71,11 +77,7 @@ public sealed class ModelLifecycleTests : IDisposable
             return; // nice values are Linux's
         }
 
-        _repository.WriteModelConfig();
-        _repository.PublishVersion("1");
-        await using var live = await LiveServer.StartAsync(_repository, new Dictionary<string, string?> { ["Serving:Models:PollInterval"] = "00:00:00.100" });
-        _repository.PublishVersion("2");
-        await live.WaitUntilAsync(_ => live.LiveVersions() is ["2"], "a poll to publish v2");
+        await using var live = await PublishV2ByPollAsync();
         Assert.Equal("2", (await RankAsync(live, seed: 4)).Version);
 
         var threads = ProcessThreads();
