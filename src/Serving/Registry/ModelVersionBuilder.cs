@@ -41,7 +41,7 @@ internal sealed class ModelVersionBuilder(
         {
             pools.Insert(0, gpu);
             executor = new DeviceRouter(cpu, gpu, devices.Gpu, time, new ModelDeviceObserver(metrics, spec.Name));
-            metrics.CircuitState.WithLabels(spec.Name, "gpu").Set(0);
+            metrics.SetCircuitState(spec.Name, "gpu", "closed");
         }
 
         var scheduler = new BatchScheduler(executor, batching, time, new ModelBatchObserver(metrics, spec.Name, version));

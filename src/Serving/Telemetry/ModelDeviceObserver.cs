@@ -1,5 +1,4 @@
 using Polly.CircuitBreaker;
-using Prometheus;
 using Serving.Execution;
 
 namespace Serving.Telemetry;
@@ -7,14 +6,12 @@ namespace Serving.Telemetry;
 /// <summary>Feeds one model's routing events (fallbacks, GPU circuit changes) into the metrics.</summary>
 internal sealed class ModelDeviceObserver(ServingMetrics metrics, string model) : IDeviceObserver
 {
-    private readonly Gauge.Child _circuit = metrics.CircuitState.WithLabels(model, "gpu");
-
     public void Fallback(string reason) => metrics.Fallbacks.WithLabels(model, reason).Inc();
 
-    public void CircuitChanged(CircuitState state) => _circuit.Set(state switch
+    public void CircuitChanged(CircuitState state) => metrics.SetCircuitState(model, "gpu", state switch
     {
-        CircuitState.Closed => 0,
-        CircuitState.HalfOpen => 1,
-        _ => 2,
+        CircuitState.Closed => "closed",
+        CircuitState.HalfOpen => "half_open",
+        _ => "open", // Open and Isolated: no batch goes to the GPU
     });
 }

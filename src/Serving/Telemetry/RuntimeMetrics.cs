@@ -15,13 +15,13 @@ internal static class RuntimeMetrics
     {
         DotNetStats.Register(registry);
         var factory = Metrics.WithCustomRegistry(registry);
-        var gcPause = factory.CreateGauge("dotnet_gc_pause_seconds_total",
-            "Total time the runtime was paused for garbage collection since start (a counter, exported as a gauge).");
+        var gcPause = factory.CreateCounter("dotnet_gc_pause_seconds_total",
+            "Total time the runtime was paused for garbage collection since start.");
         var poolQueue = factory.CreateGauge("dotnet_threadpool_queue_length", "Work items waiting for a thread-pool thread.");
         var poolThreads = factory.CreateGauge("dotnet_threadpool_threads", "Thread-pool threads.");
         registry.AddBeforeCollectCallback(() =>
         {
-            gcPause.Set(GC.GetTotalPauseDuration().TotalSeconds);
+            gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds); // a counter: it only ever moves up to the runtime's total
             poolQueue.Set(ThreadPool.PendingWorkItemCount);
             poolThreads.Set(ThreadPool.ThreadCount);
         });

@@ -57,7 +57,7 @@ public sealed class ServingMetrics
         IngressLimit = factory.CreateGauge("serving_ingress_limit", "Rank calls admitted at once: adapts between Serving:MinInFlightRequests and Serving:MaxInFlightRequests to the latency of admitted calls.");
         Fallbacks = factory.CreateCounter("serving_fallbacks_total", "Batches run on CPU instead of the GPU, by reason.", "model", "reason");
         DeviceState = factory.CreateGauge("serving_device_state", "1 when the model's pool on the device is serving, 0 when unavailable.", "model", "device");
-        CircuitState = factory.CreateGauge("serving_circuit_state", "GPU circuit breaker: 0 closed, 1 half-open, 2 open.", "model", "device");
+        CircuitState = factory.CreateGauge("serving_circuit_state", "GPU circuit breaker: 1 for the state it is in (closed, half_open, open), 0 for the others.", "model", "device", "state");
         RuntimeMetrics.Register(Registry);
     }
 
@@ -81,6 +81,18 @@ public sealed class ServingMetrics
     public Counter IngressRejections { get; }
     public Gauge IngressLimit { get; }
     public Gauge DeviceState { get; }
+    /// <summary>The states <c>serving_circuit_state</c> has a series for, as its <c>state</c> label spells them.</summary>
+    public static readonly IReadOnlyList<string> CircuitStates = ["closed", "half_open", "open"];
+
+    /// <summary>Sets <c>serving_circuit_state</c> for the model's device: 1 on <paramref name="state"/>'s series, 0 on the others.</summary>
+    public void SetCircuitState(string model, string device, string state)
+    {
+        foreach (var each in CircuitStates)
+        {
+            CircuitState.WithLabels(model, device, each).Set(each == state ? 1 : 0);
+        }
+    }
+
     public Gauge CircuitState { get; }
 
     /// <summary>The allocator's cheap copy of the request, compute and miss figures (fed with the collectors).</summary>
