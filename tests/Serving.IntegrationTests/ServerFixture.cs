@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serving.Contracts.Ranking.V1;
 using Serving.Hosting;
@@ -36,6 +37,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     /// <summary>Extra configuration for fixtures that need a different server setup.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>Registrations a test adds after the engine's (an in-memory trace exporter, say).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
 
     /// <summary>Called once the ports are chosen, before the server is built: for settings that need them (TLS listeners).</summary>
     public Action<ServerFixture, Dictionary<string, string?>>? ConfigureListeners { get; set; }
@@ -84,6 +88,7 @@ public sealed class ServerFixture : IAsyncLifetime
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         LoggerProviders.ForEach(p => builder.Logging.AddProvider(p));
         builder.Services.AddServing(builder.Configuration);
+        ConfigureServices?.Invoke(builder.Services);
         _app = builder.Build();
         _app.MapServing();
         await _app.StartAsync();

@@ -48,7 +48,12 @@ internal sealed class RankingGrpcService(
         {
             var deadline = RequestDeadline.Compute(time.GetUtcNow(), context.Deadline, request.BudgetMs, version.Spec.SloP99);
             shadow = shadows.Begin(served, version, request); // a copy of the bytes, scored once this call has its scores
-            var rows = Assemble(version.Spec, request); // the scheduler owns them from here: it returns them once no session reads them
+            FeatureRows rows;
+            using (ServingTracing.Source.StartActivity("serving.assemble"))
+            {
+                rows = Assemble(version.Spec, request); // the scheduler owns them from here: it returns them once no session reads them
+            }
+
             request.Dispose(); // the wire bytes are not needed once assembled; back to the pool before the wait
             var result = await ScoreAsync(version, rows, deadline, request.Priority, context.CancellationToken).ConfigureAwait(false);
             var response = new RankResponse

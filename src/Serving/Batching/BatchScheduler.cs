@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serving.Contracts.Ranking.V1;
@@ -112,7 +113,7 @@ public sealed class BatchScheduler : IAsyncDisposable
     public async Task<ScoreResult> ScoreAsync(FeatureRows rows, DateTimeOffset deadline, Priority priority, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var task = new ScoringTask(rows, deadline, priority, _time.GetUtcNow());
+        var task = new ScoringTask(rows, deadline, priority, _time.GetUtcNow()) { TraceParent = ServingTracing.CurrentContext() };
         List<ScoringTask> evicted;
         try
         {
@@ -374,6 +375,7 @@ public sealed class BatchScheduler : IAsyncDisposable
                 QueuedRowsChanged();
             }
 
+            Trace(batch, device: "", compute: TimeSpan.Zero, _time.GetUtcNow(), failed: true);
             foreach (var slice in batch.Slices)
             {
                 slice.Owner!.SliceFailed(ex);
@@ -391,6 +393,37 @@ public sealed class BatchScheduler : IAsyncDisposable
             var queued = batch.DispatchedAt - owner.EnqueuedAt + execution.QueueWait;
             _observer.SliceQueued(execution.Device, queued);
             owner.SliceCompleted(execution with { QueueWait = queued });
+        }
+
+        Trace(batch, execution.Device, execution.Compute, execution.FinishedAt == default ? _time.GetUtcNow() : execution.FinishedAt, failed: false);
+    }
+
+    /// <summary>
+    /// Records the batch's spans once it has ended (nothing with tracing off): the batch, linked to
+    /// every request in it; its device run; and each slice's wait from admission to that run.
+    /// </summary>
+    private static void Trace(Batch batch, string device, TimeSpan compute, DateTimeOffset finishedAt, bool failed)
+    {
+        if (!ServingTracing.Source.HasListeners())
+        {
+            return;
+        }
+
+        var links = batch.Slices.Select(s => s.Owner!.TraceParent).Where(c => c != default).Distinct().Select(c => new ActivityLink(c)).ToList();
+        var runStart = finishedAt - compute;
+        var tags = new KeyValuePair<string, object?>[] { new("serving.device", device), new("serving.batch.rows", batch.Rows), new("serving.batch.slices", batch.Slices.Count) };
+        var context = ServingTracing.Record("serving.batch", default, batch.DispatchedAt, finishedAt, links, tags, failed);
+        if (!failed)
+        {
+            ServingTracing.Record("serving.device_run", context, runStart, finishedAt, tags: [new("serving.device", device), new("serving.batch.rows", batch.Rows)]);
+        }
+
+        foreach (var slice in batch.Slices)
+        {
+            if (slice.Owner!.TraceParent != default)
+            {
+                ServingTracing.Record("serving.queue", slice.Owner.TraceParent, slice.Owner.EnqueuedAt, failed ? finishedAt : runStart, tags: [new("serving.rows", slice.RowCount), new("serving.device", device)], failed: failed);
+            }
         }
     }
 

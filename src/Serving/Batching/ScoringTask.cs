@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
 
@@ -38,6 +39,9 @@ internal sealed class ScoringTask
     public DateTimeOffset Deadline { get; }
     public Priority Priority { get; }
     public DateTimeOffset EnqueuedAt { get; }
+
+    /// <summary>The caller's trace context, for the request's queue spans and its batches' links (default with tracing off).</summary>
+    public ActivityContext TraceParent { get; init; }
 
     /// <summary>When admission predicted the request would finish (the lateness estimate learns from the difference).</summary>
     public DateTimeOffset ExpectedFinish { get; set; }

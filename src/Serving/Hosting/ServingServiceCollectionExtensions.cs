@@ -46,6 +46,7 @@ public static class ServingServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RequestPathWarmUp>());
         services.AddHostedService<DrainService>();
         services.AddAllocator(configuration);
+        services.AddServingTracing(configuration);
 
         // The host must not cut the drain short: give it the drain timeout and a margin to stop.
         services.AddOptions<HostOptions>().Configure<IOptions<AdmissionOptions>>((host, admission) =>
