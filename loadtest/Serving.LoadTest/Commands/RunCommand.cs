@@ -10,12 +10,15 @@ internal static class RunCommand
     {
         var common = new CommonOptions(warmupDefault: TimeSpan.Zero);
         var schedule = new ScheduleOptions();
+        var thresholds = new ThresholdOptions();
         var command = new Command("run", "Send open-loop load on a rate schedule (steady, step, ramp, spike, diurnal) and report latency from the intended send time");
         schedule.AddTo(command);
         common.AddTo(command);
+        thresholds.AddTo(command);
         command.SetAction((parseResult, cancellationToken) => CommandErrors.GuardAsync(async () =>
         {
             var options = schedule.Apply(parseResult, common.Bind(parseResult));
+            var limits = thresholds.Bind(parseResult);
             var summary = await LoadRunner.RunAsync(options, cancellationToken).ConfigureAwait(false);
             ConsoleReport.Print(Console.Out, summary);
             if (options.OutputDirectory is { } dir)
@@ -23,9 +26,36 @@ internal static class RunCommand
                 Console.Out.WriteLine($"reports written to {Path.GetFullPath(dir)}");
             }
 
-            return summary.Cancelled ? CommandErrors.Cancelled : 0;
+            return ExitCode(summary, limits, Console.Out);
         }));
         return command;
+    }
+
+    /// <summary>130 for a cancelled run, <see cref="RunThresholds.FailedExitCode"/> when a threshold was missed (each is printed), else 0.</summary>
+    internal static int ExitCode(RunSummary summary, RunThresholds thresholds, TextWriter writer)
+    {
+        var judged = thresholds.Judge(summary);
+        foreach (var (_, line) in judged)
+        {
+            writer.WriteLine(line);
+        }
+
+        return summary.Cancelled ? CommandErrors.Cancelled
+            : judged.Any(j => !j.Met) ? RunThresholds.FailedExitCode
+            : 0;
+    }
+
+    /// <summary>Parses a <c>run</c> command line into its thresholds (for tests).</summary>
+    internal static RunThresholds BindThresholds(string[] args)
+    {
+        var common = new CommonOptions(warmupDefault: TimeSpan.Zero);
+        var schedule = new ScheduleOptions();
+        var thresholds = new ThresholdOptions();
+        var command = new Command("run");
+        schedule.AddTo(command);
+        common.AddTo(command);
+        thresholds.AddTo(command);
+        return thresholds.Bind(OptionParsers.ParseOrThrow(command, args));
     }
 
     /// <summary>Parses a <c>run</c> command line into options without running it (for tests).</summary>

@@ -14,7 +14,7 @@ internal static class ConsoleReport
         writer.WriteLine("features: " + summary.Workload);
         writer.WriteLine(string.Create(c, $"window {summary.DurationSeconds:0.###} s: offered {summary.Offered} ({summary.OfferedRate:0.#}/s), ok {summary.Succeeded} ({summary.AchievedRate:0.#}/s, {summary.RowsPerSecond:0} rows/s), errors {summary.Errors} ({summary.ErrorRate * 100:0.###}%), dropped {summary.Dropped}"));
         var l = summary.LatencyMs;
-        writer.WriteLine(string.Create(c, $"latency ms (from intended send): p50 {Ms(l.P50)}  p90 {Ms(l.P90)}  p99 {Ms(l.P99)}  p99.9 {Ms(l.P999)}  max {Ms(l.Max)}"));
+        writer.WriteLine(string.Create(c, $"latency ms (from intended send): p50 {Ms(l.P50)}  p90 {Ms(l.P90)}  p95 {Ms(l.P95)}  p99 {Ms(l.P99)}  p99.9 {Ms(l.P999)}  max {Ms(l.Max)}"));
         writer.WriteLine(string.Create(c, $"generator send lag ms: p99 {Ms(summary.SendLagMs.P99)}  max {Ms(summary.SendLagMs.Max)}"));
         writer.WriteLine("status: " + string.Join("  ", summary.StatusCounts.Select(p => string.Create(c, $"{p.Key}={p.Value}"))));
         if (summary.WithinSlo is { } within)

@@ -1,7 +1,11 @@
 namespace Serving.LoadTest.Reporting;
 
 /// <summary>Latency percentiles in milliseconds; null when nothing completed.</summary>
-public sealed record LatencySummary(double? P50, double? P90, double? P99, double? P999, double? Max, double? Mean);
+public sealed record LatencySummary(double? P50, double? P90, double? P99, double? P999, double? Max, double? Mean)
+{
+    /// <summary>The 95th percentile (after the positional ones, so summaries written before it still read).</summary>
+    public double? P95 { get; init; }
+}
 
 /// <summary>
 /// The result of one run, written as <c>summary.json</c>. Rates are per second of the offered window

@@ -118,6 +118,9 @@ internal static class SummaryBuilder
             LatencyHistograms.PercentileMs(histogram, 99),
             LatencyHistograms.PercentileMs(histogram, 99.9),
             LatencyHistograms.MaxMs(histogram),
-            mean is { } m ? Math.Round(m, 3) : null);
+            mean is { } m ? Math.Round(m, 3) : null)
+        {
+            P95 = LatencyHistograms.PercentileMs(histogram, 95),
+        };
     }
 }
