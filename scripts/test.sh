@@ -17,6 +17,12 @@ fi
 if ! command -v rclone >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone) >/dev/null 2>&1 || true
 fi
+# The Open Inference Protocol test runs a Python client generated from the .proto (Debian's
+# python3-grpcio and python3-grpc-tools); without them that test fails with the command to install.
+if ! /usr/bin/python3 -c "import grpc, grpc_tools" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-grpcio python3-grpc-tools) >artifacts/apt-python-grpc.log 2>&1 \
+    || echo "could not install python3-grpcio and python3-grpc-tools (artifacts/apt-python-grpc.log)" >&2
+fi
 # The allocator integration tests start Debian's prometheus binary. When it cannot be installed
 # they fail (never skip) with the command that installs it.
 if [ -z "${PROMETHEUS_BIN:-}" ] && [ ! -x /usr/bin/prometheus ] && ! command -v prometheus >/dev/null 2>&1; then

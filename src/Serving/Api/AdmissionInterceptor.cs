@@ -19,13 +19,16 @@ namespace Serving.Api;
 internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry registry, ServingMetrics metrics) : Interceptor
 {
     private static readonly string RankingPrefix = $"/{RankingService.Descriptor.FullName}/";
+    private static readonly string ModelInferMethod = $"/{Contracts.Inference.V2.GRPCInferenceService.Descriptor.FullName}/ModelInfer";
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request,
         ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (!context.Method.StartsWith(RankingPrefix, StringComparison.OrdinalIgnoreCase)) // routing matches paths case-insensitively
+        // Routing matches paths case-insensitively, so the gate does too.
+        if (!context.Method.StartsWith(RankingPrefix, StringComparison.OrdinalIgnoreCase)
+            && !context.Method.Equals(ModelInferMethod, StringComparison.OrdinalIgnoreCase))
         {
             return await continuation(request, context).ConfigureAwait(false);
         }
@@ -61,6 +64,7 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry reg
     {
         WireRankRequest wire => wire.Model,
         RankRequest parsed => parsed.Model,
+        Contracts.Inference.V2.ModelInferRequest infer => infer.ModelName,
         _ => null,
     };
 
@@ -69,6 +73,7 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry reg
     {
         WireRankRequest wire => wire.Priority,
         RankRequest parsed => parsed.Priority,
+        Contracts.Inference.V2.ModelInferRequest infer => OpenInference.InferRequestMapping.PriorityOrNormal(infer),
         _ => Priority.Normal,
     };
 }

@@ -78,6 +78,7 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelReg
     {
         WireRankRequest wire => (wire.Model, wire.Version),
         RankRequest parsed => (parsed.Model, parsed.Version),
+        Contracts.Inference.V2.ModelInferRequest infer => (infer.ModelName, infer.ModelVersion),
         _ => null,
     };
 }

@@ -18,10 +18,13 @@ public static class ServingEndpointRouteBuilderExtensions
         var onPublic = new ListenerMetadata(Listener.Public);
         var onAdmin = new ListenerMetadata(Listener.Admin);
 
-        // The public listeners: the ranking API (gRPC and its REST transcoding) and health.
+        // The public listeners: the ranking API (gRPC and its REST transcoding), the Open Inference
+        // Protocol (v2) and health.
         var ranking = endpoints.MapGrpcService<RankingGrpcService>();
         ranking.Add(WireRankMethod.PreferOverGenerated);
         ranking.WithMetadata(onPublic);
+        endpoints.MapGrpcService<Api.OpenInference.InferenceGrpcService>().WithMetadata(onPublic);
+        Api.OpenInference.InferenceRestEndpoints.MapOpenInferenceRest(endpoints).WithMetadata(onPublic);
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions

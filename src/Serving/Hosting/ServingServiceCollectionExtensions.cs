@@ -41,6 +41,7 @@ public static class ServingServiceCollectionExtensions
         services.TryAddSingleton<ModelLifecycle>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelLifecycle>());
         services.TryAddSingleton<ShadowMirror>();
+        services.TryAddSingleton<RankingGrpcService>(); // stateless; the Open Inference Protocol service scores through it
         services.TryAddSingleton(sp => new AdminToken(sp.GetRequiredService<IOptions<AdminOptions>>().Value.Token));
         services.TryAddSingleton<RequestPathWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestPathWarmUp>());
