@@ -3,7 +3,8 @@ namespace Serving.LoadTest.Reporting;
 /// <summary>Latency percentiles in milliseconds; null when nothing completed.</summary>
 public sealed record LatencySummary(double? P50, double? P90, double? P99, double? P999, double? Max, double? Mean)
 {
-    /// <summary>The 95th percentile (after the positional ones, so summaries written before it still read).</summary>
+    /// <summary>The 95th percentile (after the positional ones, so summaries written before it still read; left out of JSON when unknown, so reports built from them are unchanged).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public double? P95 { get; init; }
 }
 
