@@ -85,3 +85,28 @@ public sealed class ThresholdTests
         Assert.True(summary.P90 < summary.P95 && summary.P95 < summary.P99);
     }
 }
+
+/// <summary>The whole run's latency as an HdrHistogram <c>.hgrm</c> percentile distribution, in milliseconds.</summary>
+public sealed class LatencyDistributionFileTests
+{
+    [Fact]
+    public void TheHgrmFileListsPercentilesInMillisecondsWithItsSummaryLines()
+    {
+        var histogram = LatencyHistograms.CreateTotal();
+        for (var ms = 1; ms <= 100; ms++)
+        {
+            LatencyHistograms.Record(histogram, TimeSpan.FromMilliseconds(ms));
+        }
+
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, ReportWriter.LatencyDistributionFile);
+        ReportWriter.WriteDistribution(path, histogram);
+
+        var lines = File.ReadAllLines(path);
+        Assert.Contains(lines, l => l.Contains("Value", StringComparison.Ordinal) && l.Contains("Percentile", StringComparison.Ordinal) && l.Contains("TotalCount", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("#[Mean", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("#[Max", StringComparison.Ordinal) && l.Contains("100.", StringComparison.Ordinal));
+        var median = lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).First(f => f.Length == 4 && double.TryParse(f[1], System.Globalization.CultureInfo.InvariantCulture, out var p) && p >= 0.5);
+        Assert.InRange(double.Parse(median[0], System.Globalization.CultureInfo.InvariantCulture), 49.5, 50.5);
+    }
+}

@@ -32,7 +32,7 @@ internal static class SummaryBuilder
     {
         ArgumentNullException.ThrowIfNull(recording);
         ArgumentNullException.ThrowIfNull(facts);
-        return new RunReport(BuildSummary(recording, facts), BuildTimeSeries(recording));
+        return new RunReport(BuildSummary(recording, facts), BuildTimeSeries(recording), recording.Latency);
     }
 
     public static RunSummary BuildSummary(RunRecording recording, RunFacts facts)
