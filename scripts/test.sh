@@ -49,6 +49,16 @@ else
   failed=$((failed + 1))
 fi
 
+# --- .proto contracts: buf lint (STANDARD rules; the exceptions and why are in buf.yaml) -------
+if scripts/proto-lint.sh >artifacts/proto-lint.log 2>&1; then
+  echo "proto-lint: passed (buf lint)"
+  passed=$((passed + 1))
+else
+  echo "proto-lint: FAILED"
+  tail -40 artifacts/proto-lint.log
+  failed=$((failed + 1))
+fi
+
 # --- .NET tests ----------------------------------------------------------------------------
 # One test assembly at a time: the overload test pins the server and its client to a core each
 # and must not share the machine with the other suites.
