@@ -301,7 +301,8 @@ public class MaxSizeRequestTests(DefaultLimitsServer fixture, ITestOutputHelper 
                     _peak = Math.Max(_peak, Environment.WorkingSet);
                     Thread.Sleep(10); // sampling, not waiting for anything
                 }
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             _thread.Start();
         }
 

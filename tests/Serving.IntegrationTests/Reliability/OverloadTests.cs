@@ -155,7 +155,8 @@ public class OverloadTests(HostProcess server, ITestOutputHelper output)
                     _peak = Math.Max(_peak, server.WorkingSetBytes());
                     Thread.Sleep(100);
                 }
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             _thread.Start();
         }
 

@@ -108,7 +108,8 @@ public sealed class SchedulerSoakTests(ITestOutputHelper output)
                 seen = answered;
                 SpinWait.SpinUntil(() => Volatile.Read(ref _answered) != seen || Volatile.Read(ref drained), TimeSpan.FromMilliseconds(1));
             }
-        }) { IsBackground = true, Name = "soak-knobs" };
+        })
+        { IsBackground = true, Name = "soak-knobs" };
 
         try
         {

@@ -35,17 +35,17 @@ internal static class RandomRankRequests
 
     public static readonly Gen<byte[]> Valid =
         (from count in Gen.Frequency((30, Gen.Int[1, 5]), (1, Gen.OneOf(0, -1, 100, 101, int.MinValue)))
-        from d0 in Feature("d0", dense: true, count)
-        from d1 in Feature("d1", dense: true, count)
-        from s0 in Feature("s0", dense: false, count)
-        from s1 in Feature("s1", dense: false, count)
-        from oddball in Oddball(count)
-        from context in Features([d0.Context, d1.Context, s0.Context, s1.Context, oddball.Context])
-        from candidates in Features([d0.Candidates, d1.Candidates, s0.Candidates, s1.Candidates, oddball.Candidates])
-        from scalars in Scalars(count)
-        from unknown in UnknownFields(TopLevelKnown)
-        from pad in Pad
-        select TopLevel(scalars, unknown, context, candidates, pad))
+         from d0 in Feature("d0", dense: true, count)
+         from d1 in Feature("d1", dense: true, count)
+         from s0 in Feature("s0", dense: false, count)
+         from s1 in Feature("s1", dense: false, count)
+         from oddball in Oddball(count)
+         from context in Features([d0.Context, d1.Context, s0.Context, s1.Context, oddball.Context])
+         from candidates in Features([d0.Candidates, d1.Candidates, s0.Candidates, s1.Candidates, oddball.Candidates])
+         from scalars in Scalars(count)
+         from unknown in UnknownFields(TopLevelKnown)
+         from pad in Pad
+         select TopLevel(scalars, unknown, context, candidates, pad))
         .SelectMany(fields => Gen.Shuffle(fields))
         .Select(Proto.Concat);
 
