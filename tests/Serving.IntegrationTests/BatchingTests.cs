@@ -114,7 +114,7 @@ public class IngressLimitTests(IngressLimitedServer fixture) : IClassFixture<Ing
         var metrics = await server.AdminHttp.GetStringAsync("/metrics");
         Assert.Contains("serving_ingress_rejections_total 3", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_ingress_limit 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("serving_requests_total{model=\"criteo-deepfm\",version=\"1\",status=\"ResourceExhausted\",reason=\"ingress_limit\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("serving_requests_total{model=\"criteo-deepfm\",version=\"1\",status=\"RESOURCE_EXHAUSTED\",reason=\"ingress_limit\"} 2", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_rejections_total{model=\"criteo-deepfm\",reason=\"ingress_limit\"} 2", metrics, StringComparison.Ordinal);
         using var models = await server.Http.GetAsync("/v1/models");
         Assert.True(models.IsSuccessStatusCode, "once the held call is done, calls get in again");

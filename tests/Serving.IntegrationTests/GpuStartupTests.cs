@@ -68,7 +68,7 @@ public class GpuChaosTests(FaultyStandInServer fixture) : IClassFixture<FaultySt
         var metrics = await server.AdminHttp.GetStringAsync("/metrics");
         Assert.Contains("serving_fallbacks_total{model=\"criteo-deepfm\",reason=\"fault\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("serving_batch_rows_count{model=\"criteo-deepfm\",version=\"1\",device=\"gpu\"}", metrics, StringComparison.Ordinal);
-        Assert.DoesNotContain("status=\"Internal\"", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("status=\"INTERNAL\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

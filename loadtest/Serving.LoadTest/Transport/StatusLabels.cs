@@ -30,21 +30,11 @@ internal static class StatusLabels
     /// <summary>Any other client-side exception.</summary>
     public const string ClientError = "CLIENT_ERROR";
 
-    private static readonly string[] GrpcNames =
-    [
-        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-        "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
-    ];
-
     private static readonly string[] HttpNames =
         [.. Enumerable.Range(0, 600).Select(code => "HTTP_" + code.ToString(CultureInfo.InvariantCulture))];
 
-    public static string ForGrpc(StatusCode code)
-    {
-        var index = (int)code;
-        return index >= 0 && index < GrpcNames.Length ? GrpcNames[index] : "GRPC_" + index.ToString(CultureInfo.InvariantCulture);
-    }
+    /// <summary>The server's own name for the status (<see cref="Contracts.GrpcStatusNames"/>), so reports and metrics agree.</summary>
+    public static string ForGrpc(StatusCode code) => Contracts.GrpcStatusNames.Of(code);
 
     public static string ForHttp(int statusCode) =>
         statusCode >= 0 && statusCode < HttpNames.Length ? HttpNames[statusCode] : "HTTP_" + statusCode.ToString(CultureInfo.InvariantCulture);

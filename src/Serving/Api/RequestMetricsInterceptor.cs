@@ -64,7 +64,7 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelReg
             {
                 var model = registry.Find(modelName);
                 var version = model?.Find(versionName)?.Version ?? "";
-                metrics.Requests.WithLabels(model?.Name ?? "unknown", version, status.ToString(), reason).Inc();
+                metrics.Requests.WithLabels(model?.Name ?? "unknown", version, Contracts.GrpcStatusNames.Of(status), reason).Inc();
             }
         }
     }

@@ -139,7 +139,7 @@ internal static class InferenceRestEndpoints
         finally
         {
             var served = registry.Find(model);
-            metrics.Requests.WithLabels(served?.Name ?? "unknown", served?.Find(version)?.Version ?? "", status.ToString(), reason).Inc();
+            metrics.Requests.WithLabels(served?.Name ?? "unknown", served?.Find(version)?.Version ?? "", Contracts.GrpcStatusNames.Of(status), reason).Inc();
         }
     }
 
