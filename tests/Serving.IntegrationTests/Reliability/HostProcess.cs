@@ -13,16 +13,21 @@ public sealed class HostProcess : IAsyncLifetime
 {
     private Process? _process;
 
-    public int HttpPort { get; } = FreePort();
-    public int GrpcPort { get; } = FreePort();
-    public int AdminPort { get; } = FreePort();
-    public int AdminGrpcPort { get; } = FreePort();
+    public int HttpPort { get; private set; }
+    public int GrpcPort { get; private set; }
+    public int AdminPort { get; private set; }
+    public int AdminGrpcPort { get; private set; }
 
     /// <summary>True when the server runs on core 0 alone (the client should then stay off it).</summary>
     public bool Pinned { get; private set; }
 
     public Dictionary<string, string> Settings { get; } = [];
 
+    /// <summary>
+    /// Starts the server and waits until it is ready. A free port can be taken by another test's
+    /// server between choosing it and the host binding it (the host then exits at start: seen once
+    /// in a full run), so a start that ends before ready is tried again on new ports, twice.
+    /// </summary>
     public async Task InitializeAsync()
     {
         var dll = Path.Combine(RepositoryPaths.Root, "src", "Serving.Host", "bin", "Release", "net10.0", "Serving.Host.dll");
@@ -32,6 +37,27 @@ public sealed class HostProcess : IAsyncLifetime
         }
 
         Pinned = Environment.ProcessorCount >= 2 && File.Exists("/usr/bin/taskset");
+        for (var attempt = 1; ; attempt++)
+        {
+            var exited = await TryStartAsync(dll);
+            if (exited is null)
+            {
+                return;
+            }
+
+            _process!.Dispose();
+            _process = null;
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException(exited);
+            }
+        }
+    }
+
+    /// <summary>Starts the host on fresh ports; null once it is ready, or why it exited first.</summary>
+    private async Task<string?> TryStartAsync(string dll)
+    {
+        (HttpPort, GrpcPort, AdminPort, AdminGrpcPort) = (FreePort(), FreePort(), FreePort(), FreePort());
         var start = Pinned
             ? new ProcessStartInfo("/usr/bin/taskset", ["-c", "0", "dotnet", dll])
             : new ProcessStartInfo("dotnet", [dll]);
@@ -58,9 +84,19 @@ public sealed class HostProcess : IAsyncLifetime
             start.Environment[key] = value;
         }
 
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text)
+            {
+                errors.Enqueue(text);
+                while (errors.Count > 20 && errors.TryDequeue(out string? _))
+                {
+                }
+            }
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -70,7 +106,7 @@ public sealed class HostProcess : IAsyncLifetime
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the server exited with {_process.ExitCode} before it was ready");
+                return $"the server exited with {_process.ExitCode} before it was ready: {string.Join(" | ", errors)}";
             }
 
             try
@@ -78,7 +114,7 @@ public sealed class HostProcess : IAsyncLifetime
                 using var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/readyz"));
                 if (ready.IsSuccessStatusCode)
                 {
-                    return;
+                    return null;
                 }
             }
             catch (HttpRequestException)
