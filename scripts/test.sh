@@ -39,25 +39,26 @@ fi
 passed=0
 failed=0
 
+# One check outside dotnet test: its output goes to artifacts/<name>.log, it counts as one test,
+# and a failure shows the log's end (and the hint, if any).
+check() {
+  local name=$1 what=$2 hint=$3
+  shift 3
+  if "$@" >"artifacts/${name}.log" 2>&1; then
+    echo "${name}: passed (${what})"
+    passed=$((passed + 1))
+  else
+    echo "${name}: FAILED${hint:+ (${hint})}"
+    tail -40 "artifacts/${name}.log"
+    failed=$((failed + 1))
+  fi
+}
+
 # --- Helm chart: lint and render every values file with a real helm ----------------------
-if scripts/helm-check.sh artifacts/helm >artifacts/helm-check.log 2>&1; then
-  echo "helm-check: passed (lint + template for every values file)"
-  passed=$((passed + 1))
-else
-  echo "helm-check: FAILED"
-  tail -40 artifacts/helm-check.log
-  failed=$((failed + 1))
-fi
+check helm-check "lint + template for every values file" "" scripts/helm-check.sh artifacts/helm
 
 # --- .proto contracts: buf lint (STANDARD rules; the exceptions and why are in buf.yaml) -------
-if scripts/proto-lint.sh >artifacts/proto-lint.log 2>&1; then
-  echo "proto-lint: passed (buf lint)"
-  passed=$((passed + 1))
-else
-  echo "proto-lint: FAILED"
-  tail -40 artifacts/proto-lint.log
-  failed=$((failed + 1))
-fi
+check proto-lint "buf lint" "" scripts/proto-lint.sh
 
 # --- .NET tests ----------------------------------------------------------------------------
 # One test assembly at a time: the overload test pins the server and its client to a core each
@@ -83,14 +84,8 @@ fi
 
 # --- format: the C# sources as dotnet format leaves them (whitespace; the analyzers' style rules
 # are build errors already). After the tests: it needs the restored projects.
-if dotnet format Serving.sln whitespace --verify-no-changes -v q >artifacts/format-check.log 2>&1; then
-  echo "format-check: passed (dotnet format whitespace)"
-  passed=$((passed + 1))
-else
-  echo "format-check: FAILED (run: dotnet format Serving.sln whitespace)"
-  tail -20 artifacts/format-check.log
-  failed=$((failed + 1))
-fi
+check format-check "dotnet format whitespace" "run: dotnet format Serving.sln whitespace" \
+  dotnet format Serving.sln whitespace --verify-no-changes -v q
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

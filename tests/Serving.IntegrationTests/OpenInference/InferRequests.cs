@@ -91,13 +91,19 @@ internal static class InferRequests
     }
 
     /// <summary>The Rank request's columns as JSON for the Python client: name, datatype, elements (NaN as the token Python reads).</summary>
-    public static string Json(RankRequest rank)
+    public static string Json(RankRequest rank) => JsonBody(rank, missing: "NaN", withShapes: false, header: $"\"model\": \"{rank.Model}\", ");
+
+    /// <summary>The protocol's REST body for the Rank request's columns (a missing number as null: JSON has no NaN).</summary>
+    public static string RestBody(RankRequest rank) => JsonBody(rank, missing: "null", withShapes: true, header: "");
+
+    private static string JsonBody(RankRequest rank, string missing, bool withShapes, string header)
     {
         var c = CultureInfo.InvariantCulture;
+        string Shape(int count, bool column) => withShapes ? $"\"shape\": [{count}{(column ? ", 1" : "")}], " : "";
         var inputs = rank.Candidates.Sparse
-            .Select(s => $"{{\"name\": \"{s.Name}\", \"datatype\": \"BYTES\", \"data\": [{string.Join(", ", s.Values.Select(v => $"\"{v}\""))}]}}")
-            .Concat(rank.Candidates.Dense.Select(d => $"{{\"name\": \"{d.Name}\", \"datatype\": \"FP32\", \"data\": [{string.Join(", ", d.Values.Select(v => float.IsNaN(v) ? "NaN" : v.ToString("R", c)))}]}}"));
-        return $"{{\"model\": \"{rank.Model}\", \"id\": \"{rank.RequestId}\", \"inputs\": [{string.Join(", ", inputs)}]}}";
+            .Select(s => $"{{\"name\": \"{s.Name}\", {Shape(s.Values.Count, false)}\"datatype\": \"BYTES\", \"data\": [{string.Join(", ", s.Values.Select(v => $"\"{v}\""))}]}}")
+            .Concat(rank.Candidates.Dense.Select(d => $"{{\"name\": \"{d.Name}\", {Shape(d.Values.Count, true)}\"datatype\": \"FP32\", \"data\": [{string.Join(", ", d.Values.Select(v => float.IsNaN(v) ? missing : v.ToString("R", c)))}]}}"));
+        return $"{{{header}\"id\": \"{rank.RequestId}\", \"inputs\": [{string.Join(", ", inputs)}]}}";
     }
 
     private static ModelInferRequest Header(RankRequest rank) => new() { ModelName = rank.Model, ModelVersion = rank.Version, Id = rank.RequestId };

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -41,7 +40,7 @@ public sealed class OpenInferenceRestTests(ServerFixture server)
         var rank = Requests.Synthetic(Model, 19, seed: 71);
         var expected = (await server.Client.RankAsync(rank)).Scores.ToArray();
 
-        using var response = await server.Http.PostAsync(path, new StringContent(Body(rank), Encoding.UTF8, "application/json"));
+        using var response = await server.Http.PostAsync(path, new StringContent(InferRequests.RestBody(rank), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -73,15 +72,5 @@ public sealed class OpenInferenceRestTests(ServerFixture server)
         using var response = await server.Http.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-    }
-
-    /// <summary>The protocol's JSON body for the Rank request's columns (NaN sent as null: JSON has no NaN).</summary>
-    private static string Body(RankRequest rank)
-    {
-        var c = CultureInfo.InvariantCulture;
-        var inputs = rank.Candidates.Sparse
-            .Select(s => $"{{\"name\": \"{s.Name}\", \"shape\": [{s.Values.Count}], \"datatype\": \"BYTES\", \"data\": [{string.Join(", ", s.Values.Select(v => $"\"{v}\""))}]}}")
-            .Concat(rank.Candidates.Dense.Select(d => $"{{\"name\": \"{d.Name}\", \"shape\": [{d.Values.Count}, 1], \"datatype\": \"FP32\", \"data\": [{string.Join(", ", d.Values.Select(v => float.IsNaN(v) ? "null" : v.ToString("R", c)))}]}}"));
-        return $"{{\"id\": \"{rank.RequestId}\", \"inputs\": [{string.Join(", ", inputs)}]}}";
     }
 }
