@@ -8,31 +8,44 @@ internal static class PlotRenderer
     private const int Width = 1100;
     private const int Height = 550;
 
-    /// <summary>p50, p99 and p99.9 latency per second, with the SLO as a dashed line.</summary>
+    /// <summary>
+    /// p50, p99 and p99.9 latency per second of the measured run (the warm-up is not recorded) on a
+    /// log axis, so a 1 ms median and a 300 ms tail both read; the SLO as a dashed line.
+    /// </summary>
     public static void WriteLatency(IReadOnlyList<TimeSeriesPoint> series, double? sloMs, string title, string path)
     {
         ArgumentNullException.ThrowIfNull(series);
         using var plot = new Plot();
-        AddSeries(plot, series, p => p.P50Ms, "p50");
-        AddSeries(plot, series, p => p.P99Ms, "p99");
-        AddSeries(plot, series, p => p.P999Ms, "p99.9");
+        AddSeries(plot, series, p => Log(p.P50Ms), "p50");
+        AddSeries(plot, series, p => Log(p.P99Ms), "p99");
+        AddSeries(plot, series, p => Log(p.P999Ms), "p99.9");
         if (sloMs is { } slo)
         {
-            var line = plot.Add.HorizontalLine(slo);
+            var line = plot.Add.HorizontalLine(Math.Log10(slo));
             line.LegendText = "SLO (p99)";
             line.LinePattern = LinePattern.Dashed;
             line.Color = Colors.Red;
         }
 
         plot.Title(title);
-        plot.XLabel("time since start (s)");
-        plot.YLabel("latency from intended send (ms)");
-        plot.Axes.SetLimitsY(0, MaxOf(series, p => p.P999Ms, sloMs) * 1.1);
+        plot.XLabel("time since start of the measured run (s)");
+        plot.YLabel("latency from intended send (ms, log scale)");
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = y => Math.Pow(10, y).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var low = Math.Floor(Math.Log10(Math.Max(MinOf(series, p => p.P50Ms), 0.01)));
+        var high = Math.Ceiling(Math.Log10(MaxOf(series, p => p.P999Ms, sloMs) * 1.1));
+        plot.Axes.SetLimitsY(low, Math.Max(high, low + 1));
         plot.ShowLegend(Alignment.UpperLeft);
         plot.SavePng(path, Width, Height);
     }
 
-    /// <summary>Offered, completed and successful requests per second (and client drops when any).</summary>
+    private static double? Log(double? ms) => ms is > 0 ? Math.Log10(ms.Value) : null;
+
+    /// <summary>Offered, completed and successful requests per second, and refusals and client drops when there are any.</summary>
     public static void WriteThroughput(IReadOnlyList<TimeSeriesPoint> series, string title, string path)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -45,8 +58,13 @@ internal static class PlotRenderer
             AddSeries(plot, series, p => p.Dropped, "client drops/s");
         }
 
+        if (series.Any(p => Refused(p) > 0))
+        {
+            AddSeries(plot, series, p => Refused(p), "refused/s");
+        }
+
         plot.Title(title);
-        plot.XLabel("time since start (s)");
+        plot.XLabel("time since start of the measured run (s)");
         plot.YLabel("requests per second");
         plot.Axes.SetLimitsY(0, MaxOf(series, p => Math.Max(p.Offered, p.Completed), null) * 1.1);
         plot.ShowLegend(Alignment.UpperLeft);
@@ -84,6 +102,14 @@ internal static class PlotRenderer
             var result = plot.Add.VerticalLine(g);
             result.LegendText = "goodput at SLO";
             result.Color = Colors.Green;
+            if (passed.Where(s => Math.Abs(s.OfferedRate - g) < 1e-6).Select(s => s.P99Ms).FirstOrDefault() is { } p99)
+            {
+                var point = plot.Add.ScatterPoints(new[] { g }, new[] { p99 });
+                point.LegendText = "the goodput step";
+                point.Color = Colors.DarkGreen;
+                point.MarkerSize = 16;
+                point.MarkerShape = MarkerShape.OpenCircle;
+            }
         }
 
         plot.Title("p99 latency against offered rate");
@@ -105,6 +131,24 @@ internal static class PlotRenderer
         scatter.LegendText = label;
         scatter.MarkerSize = points.Length > 120 ? 0 : 4;
         scatter.LineWidth = 2;
+    }
+
+    /// <summary>Calls refused per second: RESOURCE_EXHAUSTED over gRPC, 429 and 503 over REST.</summary>
+    private static double? Refused(TimeSeriesPoint point) =>
+        point.StatusCounts.GetValueOrDefault("RESOURCE_EXHAUSTED") + point.StatusCounts.GetValueOrDefault("HTTP_429") + point.StatusCounts.GetValueOrDefault("HTTP_503");
+
+    private static double MinOf(IReadOnlyList<TimeSeriesPoint> series, Func<TimeSeriesPoint, double?> value)
+    {
+        var min = double.MaxValue;
+        foreach (var point in series)
+        {
+            if (value(point) is { } v && v > 0 && v < min)
+            {
+                min = v;
+            }
+        }
+
+        return min == double.MaxValue ? 1 : min;
     }
 
     private static double MaxOf(IReadOnlyList<TimeSeriesPoint> series, Func<TimeSeriesPoint, double?> value, double? floor)
