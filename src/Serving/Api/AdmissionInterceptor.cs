@@ -38,14 +38,7 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry reg
         {
             var model = ModelOf(request); // read before the wire buffer is returned
             (request as IDisposable)?.Dispose(); // a gRPC Rank's pooled wire buffer goes back now: the service never sees it
-            metrics.IngressRejections.Inc();
-            if (model is not null)
-            {
-                // In serving_rejections_total and the allocator's miss count, like the batcher's refusals.
-                metrics.RecordRejection(registry.Find(model)?.Name ?? "unknown", ticket.RefusalReason!);
-            }
-
-            var refused = RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
+            var refused = Refused(metrics, registry, model, ticket);
             return RpcErrors.IsGrpc(context) ? RpcErrors.Answer<TResponse>(context, refused) : throw refused;
         }
 
@@ -57,6 +50,22 @@ internal sealed class AdmissionInterceptor(AdmissionGate gate, ModelRegistry reg
         {
             gate.Leave(ticket);
         }
+    }
+
+    /// <summary>
+    /// A call the gate refused: counted in <c>serving_ingress_rejections_total</c> and, for a scoring
+    /// call, in <c>serving_rejections_total</c> and the allocator's miss count like the batcher's
+    /// refusals; returns the error to answer with. The Open Inference REST API refuses through here too.
+    /// </summary>
+    internal static RpcException Refused(ServingMetrics metrics, ModelRegistry registry, string? model, AdmissionTicket ticket)
+    {
+        metrics.IngressRejections.Inc();
+        if (model is not null)
+        {
+            metrics.RecordRejection(registry.Find(model)?.Name ?? "unknown", ticket.RefusalReason!);
+        }
+
+        return RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
     }
 
     /// <summary>The model a Rank call named; null for other calls.</summary>

@@ -62,15 +62,21 @@ internal sealed class RequestMetricsInterceptor(ServingMetrics metrics, ModelReg
         {
             if (RankTarget(request) is (string modelName, string versionName))
             {
-                var model = registry.Find(modelName);
-                var version = model?.Find(versionName)?.Version ?? "";
-                metrics.Requests.WithLabels(model?.Name ?? "unknown", version, Contracts.GrpcStatusNames.Of(status), reason).Inc();
+                Count(metrics, registry, modelName, versionName, status, reason);
             }
         }
     }
 
+    /// <summary>Counts one scoring call in <c>serving_requests_total</c> under the model and version it resolved to (the Open Inference REST API counts here too).</summary>
+    internal static void Count(ServingMetrics metrics, ModelRegistry registry, string modelName, string versionName, StatusCode status, string reason)
+    {
+        var model = registry.Find(modelName);
+        var version = model?.Find(versionName)?.Version ?? "";
+        metrics.Requests.WithLabels(model?.Name ?? "unknown", version, Contracts.GrpcStatusNames.Of(status), reason).Inc();
+    }
+
     /// <summary>The error's reason: the <c>reason</c> trailer of a refusal (cheap: the common error under overload), else its <c>ErrorInfo</c>.</summary>
-    private static string ReasonOf(RpcException ex) =>
+    internal static string ReasonOf(RpcException ex) =>
         ex.Trailers.GetValue("reason") ?? ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason ?? "";
 
     /// <summary>The model and version a Rank call asked for (gRPC: wire bytes; REST: parsed); null for other calls.</summary>

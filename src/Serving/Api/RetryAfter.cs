@@ -20,10 +20,13 @@ internal static class RetryAfter
             return; // gRPC clients read the RetryInfo itself
         }
 
-        if (error.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay is { } delay)
+        if (Seconds(error) is { } seconds)
         {
-            var seconds = (long)Math.Ceiling(delay.ToTimeSpan().TotalSeconds);
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
+
+    /// <summary>The error's <c>RetryInfo</c> delay in whole seconds, rounded up; null without one.</summary>
+    public static long? Seconds(RpcException error) =>
+        error.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay is { } delay ? (long)Math.Ceiling(delay.ToTimeSpan().TotalSeconds) : null;
 }

@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using Google.Protobuf;
 using Serving.Contracts.Inference.V2;
 using Serving.Contracts.Ranking.V1;
 using Serving.Features;
+using Serving.Features.Wire;
 using Serving.Models;
 
 namespace Serving.Api.OpenInference;
@@ -198,7 +198,7 @@ internal static class InferRequestMapping
         var wanted = sparse ? "BYTES (values) or INT64 (pre-hashed ids)" : "FP32 or FP64";
         return (input.Datatype, sparse) switch
         {
-            ("BYTES", true) => Column.Values(raw is null ? input.Contents?.BytesContents.Select(b => Utf8(field, b.Span)).ToList() ?? [] : RawBytes(field, raw)),
+            ("BYTES", true) => Column.Values(raw is null ? input.Contents?.BytesContents.Select(b => WireRankRequest.Utf8String(b.Span, field)).ToList() ?? [] : RawBytes(field, raw)),
             ("INT64", true) => Column.Ids(raw is null ? [.. input.Contents?.Int64Contents ?? []] : RawFixed<long>(field, raw)),
             ("FP32", false) => Column.Dense(raw is null ? [.. input.Contents?.Fp32Contents ?? []] : RawFixed<float>(field, raw)),
             ("FP64", false) => Column.Dense(raw is null ? [.. (input.Contents?.Fp64Contents ?? []).Select(d => (float)d)] : [.. RawFixed<double>(field, raw).Select(d => (float)d)]),
@@ -228,26 +228,12 @@ internal static class InferRequestMapping
                 throw new InvalidRequestException(field, "raw BYTES contents are cut short (each element is a 4-byte little-endian length, then its bytes)");
             }
 
-            values.Add(Utf8(field, span.Slice(4, (int)length)));
+            values.Add(WireRankRequest.Utf8String(span.Slice(4, (int)length), field));
             span = span[(4 + (int)length)..];
         }
 
         return values;
     }
-
-    private static string Utf8(string field, ReadOnlySpan<byte> bytes)
-    {
-        try
-        {
-            return StrictUtf8.GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new InvalidRequestException(field, "holds a value that is not valid UTF-8");
-        }
-    }
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>One tensor's elements, ready to become a Rank column.</summary>
     private sealed class Column

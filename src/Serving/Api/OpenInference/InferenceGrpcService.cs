@@ -43,19 +43,23 @@ internal sealed class InferenceGrpcService(RankingGrpcService ranking, ModelRegi
 
     public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
+        var rank = ToRankRequest(registry, request);
+        var response = await ranking.RankFromWire(WireRankRequest.From(rank), context).ConfigureAwait(false);
+        return InferRequestMapping.ToInferResponse(response, request.Id);
+    }
+
+    /// <summary>The call as a Rank request for the version it names; NOT_FOUND, or INVALID_ARGUMENT naming the tensor.</summary>
+    internal static Contracts.Ranking.V1.RankRequest ToRankRequest(ModelRegistry registry, ModelInferRequest request)
+    {
         var spec = SpecOf(registry, request.ModelName, request.ModelVersion);
-        Contracts.Ranking.V1.RankRequest rank;
         try
         {
-            rank = InferRequestMapping.ToRankRequest(request, spec);
+            return InferRequestMapping.ToRankRequest(request, spec);
         }
         catch (InvalidRequestException ex)
         {
             throw RpcErrors.InvalidArgument(ex.Field, ex.Problem);
         }
-
-        var response = await ranking.RankFromWire(WireRankRequest.From(rank), context).ConfigureAwait(false);
-        return InferRequestMapping.ToInferResponse(response, request.Id);
     }
 
     /// <summary>Ready as <c>/readyz</c> is: models loaded and warmed, not draining.</summary>
@@ -84,7 +88,7 @@ internal sealed class InferenceGrpcService(RankingGrpcService ranking, ModelRegi
         return response;
     }
 
-    /// <summary>The spec of the version a call names (or the model's default one), or NOT_FOUND / INVALID_ARGUMENT.</summary>
+    /// <summary>The spec of the version a call names (or the model's default one), or INVALID_ARGUMENT / NOT_FOUND / UNAVAILABLE.</summary>
     internal static ModelSpec SpecOf(ModelRegistry registry, string model, string version)
     {
         if (model.Length == 0)
@@ -94,10 +98,9 @@ internal sealed class InferenceGrpcService(RankingGrpcService ranking, ModelRegi
 
         var served = registry.Find(model)
             ?? throw RpcErrors.NotFound(RpcErrors.Reasons.ModelNotFound, $"model {ClientText.Quote(model)} is not served (GET /v2/models/<name> gives a model's metadata; GET /v1/models lists them)");
-        var live = served.Find(version) ?? served.Default
-            ?? throw RpcErrors.Unavailable(RpcErrors.Reasons.NoVersionServing, $"model '{served.Name}' has no version serving now; retry");
-        return version.Length > 0 && served.Find(version) is null
-            ? throw RpcErrors.NotFound(RpcErrors.Reasons.VersionNotFound, $"model '{served.Name}' has no live version or label {ClientText.Quote(version)}")
-            : live.Spec;
+        var live = version.Length > 0
+            ? served.Find(version) ?? throw RpcErrors.NotFound(RpcErrors.Reasons.VersionNotFound, $"model '{served.Name}' has no live version or label {ClientText.Quote(version)}")
+            : served.Default ?? throw RpcErrors.Unavailable(RpcErrors.Reasons.NoVersionServing, $"model '{served.Name}' has no version serving now; retry");
+        return live.Spec;
     }
 }

@@ -87,24 +87,12 @@ internal static class InferenceRestEndpoints
                 throw RpcErrors.InvalidArgument("body", $"is not valid JSON ({ex.Message})");
             }
 
-            var spec = InferenceGrpcService.SpecOf(registry, model, version);
-            Contracts.Ranking.V1.RankRequest rank;
-            try
-            {
-                rank = InferRequestMapping.ToRankRequest(request, spec);
-            }
-            catch (InvalidRequestException ex)
-            {
-                throw RpcErrors.InvalidArgument(ex.Field, ex.Problem);
-            }
-
+            var rank = InferenceGrpcService.ToRankRequest(registry, request);
             var gate = services.GetRequiredService<AdmissionGate>();
             var ticket = gate.TryEnter(rank.Priority);
             if (!ticket.IsAdmitted)
             {
-                metrics.IngressRejections.Inc();
-                metrics.RecordRejection(registry.Find(model)?.Name ?? "unknown", ticket.RefusalReason!);
-                throw RpcErrors.Refused(ticket.RefusalReason!, ticket.Message!);
+                throw AdmissionInterceptor.Refused(metrics, registry, model, ticket);
             }
 
             try
@@ -127,7 +115,7 @@ internal static class InferenceRestEndpoints
         catch (RpcException ex)
         {
             status = ex.StatusCode;
-            reason = ex.Trailers.GetValue("reason") ?? ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason ?? "";
+            reason = RequestMetricsInterceptor.ReasonOf(ex);
             return Error(ex);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -138,8 +126,7 @@ internal static class InferenceRestEndpoints
         }
         finally
         {
-            var served = registry.Find(model);
-            metrics.Requests.WithLabels(served?.Name ?? "unknown", served?.Find(version)?.Version ?? "", Contracts.GrpcStatusNames.Of(status), reason).Inc();
+            RequestMetricsInterceptor.Count(metrics, registry, model, version, status, reason);
         }
     }
 
@@ -308,9 +295,7 @@ internal static class InferenceRestEndpoints
         var violation = ex.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations.FirstOrDefault();
         var message = violation is null ? ex.Status.Detail : $"{violation.Field}: {violation.Description}";
         var result = Results.Json(new { error = message }, statusCode: http);
-        return ex.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay is { } delay && http is 429 or 503
-            ? new WithRetryAfter(result, (long)Math.Ceiling(delay.ToTimeSpan().TotalSeconds))
-            : result;
+        return http is 429 or 503 && RetryAfter.Seconds(ex) is { } seconds ? new WithRetryAfter(result, seconds) : result;
     }
 
     private sealed class WithRetryAfter(IResult inner, long seconds) : IResult
