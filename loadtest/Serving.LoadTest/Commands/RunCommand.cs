@@ -15,20 +15,15 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var common = new CommonOptions(warmupDefault: DefaultWarmup);
-        var schedule = new ScheduleOptions();
-        var thresholds = new ThresholdOptions();
-        var command = new Command("run", "Send open-loop load on a rate schedule (steady, step, ramp, spike, diurnal) and report latency from the intended send time");
-        schedule.AddTo(command);
-        common.AddTo(command);
-        thresholds.AddTo(command);
+        var options = new RunOptions();
+        var command = options.AddTo(new Command("run", "Send open-loop load on a rate schedule (steady, step, ramp, spike, diurnal) and report latency from the intended send time"));
         command.SetAction((parseResult, cancellationToken) => CommandErrors.GuardAsync(async () =>
         {
-            var options = schedule.Apply(parseResult, common.Bind(parseResult));
-            var limits = thresholds.Bind(parseResult);
-            var summary = await LoadRunner.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            var load = options.Load(parseResult);
+            var limits = options.Thresholds.Bind(parseResult);
+            var summary = await LoadRunner.RunAsync(load, cancellationToken).ConfigureAwait(false);
             ConsoleReport.Print(Console.Out, summary);
-            if (options.OutputDirectory is { } dir)
+            if (load.OutputDirectory is { } dir)
             {
                 Console.Out.WriteLine($"reports written to {Path.GetFullPath(dir)}");
             }
@@ -55,26 +50,34 @@ internal static class RunCommand
     /// <summary>Parses a <c>run</c> command line into its thresholds (for tests).</summary>
     internal static RunThresholds BindThresholds(string[] args)
     {
-        var common = new CommonOptions(warmupDefault: DefaultWarmup);
-        var schedule = new ScheduleOptions();
-        var thresholds = new ThresholdOptions();
-        var command = new Command("run");
-        schedule.AddTo(command);
-        common.AddTo(command);
-        thresholds.AddTo(command);
-        return thresholds.Bind(OptionParsers.ParseOrThrow(command, args));
+        var options = new RunOptions();
+        return options.Thresholds.Bind(OptionParsers.ParseOrThrow(options.AddTo(new Command("run")), args));
     }
 
     /// <summary>Parses a <c>run</c> command line into options without running it (for tests).</summary>
     internal static LoadOptions Bind(string[] args)
     {
-        var common = new CommonOptions(warmupDefault: DefaultWarmup);
-        var schedule = new ScheduleOptions();
-        var command = new Command("run");
-        schedule.AddTo(command);
-        common.AddTo(command);
-        var parseResult = OptionParsers.ParseOrThrow(command, args);
+        var options = new RunOptions();
+        return options.Load(OptionParsers.ParseOrThrow(options.AddTo(new Command("run")), args));
+    }
 
-        return schedule.Apply(parseResult, common.Bind(parseResult));
+    /// <summary>The option groups of <c>run</c>: the same for the command and for the parsing tests.</summary>
+    private sealed class RunOptions
+    {
+        public CommonOptions Common { get; } = new(warmupDefault: DefaultWarmup);
+
+        public ScheduleOptions Schedule { get; } = new();
+
+        public ThresholdOptions Thresholds { get; } = new();
+
+        public Command AddTo(Command command)
+        {
+            Schedule.AddTo(command);
+            Common.AddTo(command);
+            Thresholds.AddTo(command);
+            return command;
+        }
+
+        public LoadOptions Load(ParseResult parseResult) => Schedule.Apply(parseResult, Common.Bind(parseResult));
     }
 }
