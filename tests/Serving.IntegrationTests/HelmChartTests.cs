@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Reflection;
@@ -358,17 +357,7 @@ public partial class HelmChartTests(ServerFixture server)
         return yaml.Documents.Select(d => d.RootNode).OfType<YamlMappingNode>().ToList();
     }
 
-    private static string Run(string file, List<string> args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
-        args.ForEach(start.ArgumentList.Add);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {stderr}");
-        return stdout.Result;
-    }
+    private static string Run(string file, List<string> args) => ExternalProcess.Run(file, args);
 
     /// <summary>The server's own Kestrel endpoints (src/Serving.Host/appsettings.json): name → (port, protocols).</summary>
     private static Dictionary<string, (int Port, string Protocols)> ServerEndpoints()

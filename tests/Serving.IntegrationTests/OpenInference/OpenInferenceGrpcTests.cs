@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Core;
 using Serving.Contracts.Inference.V2;
@@ -130,11 +129,11 @@ public sealed class OpenInferenceGrpcTests(ServerFixture server)
         var expected = (await server.Client.RankAsync(rank)).Scores.ToArray();
         using var work = new TemporaryFolder();
         var protos = Path.Combine(RepositoryPaths.Root, "src", "Serving.Contracts", "Protos");
-        await Python(["-m", "grpc_tools.protoc", $"-I{protos}", $"--python_out={work.Path}", $"--grpc_python_out={work.Path}", "inference/grpc_predict_v2.proto"]);
+        Python(["-m", "grpc_tools.protoc", $"-I{protos}", $"--python_out={work.Path}", $"--grpc_python_out={work.Path}", "inference/grpc_predict_v2.proto"]);
         var spec = Path.Combine(work.Path, "request.json");
         await File.WriteAllTextAsync(spec, InferRequests.Json(rank));
 
-        var output = await Python([Path.Combine(RepositoryPaths.Root, "tests", "Serving.IntegrationTests", "OpenInference", "v2_client.py"), $"127.0.0.1:{server.GrpcPort}", work.Path, spec]);
+        var output = Python([Path.Combine(RepositoryPaths.Root, "tests", "Serving.IntegrationTests", "OpenInference", "v2_client.py"), $"127.0.0.1:{server.GrpcPort}", work.Path, spec]);
 
         using var result = JsonDocument.Parse(output);
         var root = result.RootElement;
@@ -153,18 +152,12 @@ public sealed class OpenInferenceGrpcTests(ServerFixture server)
     }
 
     /// <summary>Runs Debian's python3 (python3-grpcio and python3-grpc-tools; scripts/test.sh installs them) and returns its stdout.</summary>
-    private static async Task<string> Python(string[] arguments)
-    {
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        arguments.ToList().ForEach(start.ArgumentList.Add);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(process.ExitCode == 0, $"python3 {string.Join(' ', arguments)} exited {process.ExitCode} (needs python3-grpcio and python3-grpc-tools: apt-get install -y python3-grpcio python3-grpc-tools): {await stderr}");
-        return await stdout;
-    }
+    private static string Python(string[] arguments) =>
+        ExternalProcess.Run(
+            File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
+            arguments,
+            " (needs python3-grpcio and python3-grpc-tools: apt-get install -y python3-grpcio python3-grpc-tools)",
+            TimeSpan.FromMinutes(2));
 
     private sealed class TemporaryFolder : IDisposable
     {
