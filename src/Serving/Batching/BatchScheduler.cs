@@ -283,6 +283,14 @@ public sealed class BatchScheduler : IAsyncDisposable
             {
                 var delay = at - _time.GetUtcNow();
                 timer = delay > TimeSpan.Zero ? Task.Delay(delay, _time, token) : Task.CompletedTask;
+
+                // The clock may have passed the instant while the timer was being set (a timer is
+                // relative to the clock it reads on creation, so it would fire one delay late):
+                // decide again at once rather than wait for a later tick.
+                if (_time.GetUtcNow() >= at)
+                {
+                    timer = Task.CompletedTask;
+                }
             }
 
             try

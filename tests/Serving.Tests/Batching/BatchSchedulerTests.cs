@@ -86,6 +86,38 @@ public class BatchSchedulerTests
     }
 
     [Fact]
+    public async Task A_batch_whose_max_delay_passes_while_its_timer_is_being_set_leaves_without_waiting_for_another_tick()
+    {
+        // The clock reaches the batch's leave time between the scheduler reading it and setting its
+        // timer (a preempted thread does this under load), so the timer itself is one delay late.
+        var time = new ClockMovesWhileATimerIsSet(_time, TimeSpan.FromMilliseconds(2));
+        var executor = new ManualExecutor(replicas: 1);
+        var options = new BatchingOptions
+        {
+            Mode = BatchingMode.Static,
+            TargetBatchRows = 100,
+            MaxBatchRows = 256,
+            MaxQueueDelay = TimeSpan.FromMilliseconds(2),
+            DeadlineSafetyMargin = TimeSpan.Zero,
+        };
+        await using var scheduler = new BatchScheduler(executor, options, time);
+
+        // Several requests one after another: the scheduler's timer loop is idle before most of them.
+        for (var request = 0; request < 10; request++)
+        {
+            time.MoveOnNextTimer();
+            using var rows = Rows(4, first: request * 10);
+            var task = scheduler.ScoreAsync(rows, Deadline(50), Priority.Normal, CancellationToken.None);
+            var batch = await executor.NextBatch(); // the test never moves the clock itself
+            executor.Complete(batch);
+
+            var result = await task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(request * 10, result.Scores[0]);
+            Assert.False(time.Armed, "the clock moved while the batch's timer was set");
+        }
+    }
+
+    [Fact]
     public async Task Scores_that_complete_after_the_deadline_are_answered_deadline_exceeded()
     {
         var executor = new ManualExecutor(replicas: 1);
@@ -186,6 +218,35 @@ public class BatchSchedulerTests
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// A fake clock that, once armed, moves on by <c>step</c> just before the next timer of exactly
+    /// that length is created: the scheduler's timer is then set from a reading the clock has already passed.
+    /// </summary>
+    private sealed class ClockMovesWhileATimerIsSet(FakeTimeProvider clock, TimeSpan step) : TimeProvider
+    {
+        private int _armed;
+
+        public bool Armed => Volatile.Read(ref _armed) == 1;
+
+        public void MoveOnNextTimer() => Volatile.Write(ref _armed, 1);
+
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+        public override long GetTimestamp() => clock.GetTimestamp();
+
+        public override long TimestampFrequency => clock.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime == step && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                clock.Advance(step);
+            }
+
+            return clock.CreateTimer(callback, state, dueTime, period);
+        }
     }
 
     /// <summary>An executor the test drives: batches wait until the test completes them. Each costs 0.01 ms a row.</summary>
