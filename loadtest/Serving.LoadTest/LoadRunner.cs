@@ -1,4 +1,5 @@
 using Serving.LoadTest.Dispatch;
+using Serving.LoadTest.Recording;
 using Serving.LoadTest.Reporting;
 using Serving.LoadTest.Requests;
 using Serving.LoadTest.Transport;
@@ -39,20 +40,31 @@ public static class LoadRunner
         ArgumentNullException.ThrowIfNull(log);
         options.Validate();
         var workload = await BuildWorkloadAsync(options, log).ConfigureAwait(false);
-        using var transport = TransportFactory.Create(options);
+        var serverTiming = new ServerTimingRecorder();
+        using var transport = TransportFactory.Create(options, serverTiming);
         var sender = new PooledRequestSender(workload.Pool, transport);
-        var report = await RunWithSenderAsync(options, workload, sender, time, log, cancellationToken).ConfigureAwait(false);
+        var report = await RunWithSenderAsync(options, workload, sender, time, log, cancellationToken, serverTiming).ConfigureAwait(false);
         return report.Summary;
     }
 
-    /// <summary>Warm-up, measured run and output files over an already prepared workload and sender.</summary>
+    /// <summary>
+    /// Warm-up, measured run and output files over an already prepared workload and sender; with
+    /// <paramref name="serverTiming"/> (the transport's response observer), the summary carries the
+    /// server's timing of the measured run's OK responses.
+    /// </summary>
     internal static async Task<RunReport> RunWithSenderAsync(
-        LoadOptions options, Workload workload, IRequestSender sender, TimeProvider time, TextWriter log, CancellationToken cancellationToken)
+        LoadOptions options, Workload workload, IRequestSender sender, TimeProvider time, TextWriter log, CancellationToken cancellationToken, ServerTimingRecorder? serverTiming = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         await RunSession.WarmUpAsync(options, sender, time, cancellationToken).ConfigureAwait(false);
+        serverTiming?.Start();
         var progress = options.Quiet ? null : new RunSession.ProgressTarget(log, Overwrite: ReferenceEquals(log, Console.Error) && !Console.IsErrorRedirected);
         var report = await RunSession.ExecuteAsync(options, workload, sender, time, progress, cancellationToken).ConfigureAwait(false);
+        if (serverTiming?.Summary() is { } timing)
+        {
+            report = report with { Summary = report.Summary with { ServerTiming = timing } };
+        }
+
         if (options.OutputDirectory is { } directory)
         {
             ReportWriter.Write(directory, report);

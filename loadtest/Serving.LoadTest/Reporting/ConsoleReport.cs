@@ -16,6 +16,11 @@ internal static class ConsoleReport
         var l = summary.LatencyMs;
         writer.WriteLine(string.Create(c, $"latency ms (from intended send): p50 {Ms(l.P50)}  p90 {Ms(l.P90)}  p95 {Ms(l.P95)}  p99 {Ms(l.P99)}  p99.9 {Ms(l.P999)}  max {Ms(l.Max)}"));
         writer.WriteLine(string.Create(c, $"generator send lag ms: p99 {Ms(summary.SendLagMs.P99)}  max {Ms(summary.SendLagMs.Max)}"));
+        if (summary.ServerTiming is { } server)
+        {
+            writer.WriteLine(string.Create(c, $"server timing ms ({server.Responses} OK responses): total p50 {Ms(server.TotalMs.P50)} p99 {Ms(server.TotalMs.P99)}  queue p50 {Ms(server.QueueMs.P50)} p99 {Ms(server.QueueMs.P99)}  compute p50 {Ms(server.ComputeMs.P50)} p99 {Ms(server.ComputeMs.P99)}  batch rows mean {server.MeanBatchRows:0.#}  on {string.Join(", ", server.Devices.Select(d => $"{d.Key} {d.Value}"))}"));
+        }
+
         writer.WriteLine("status: " + string.Join("  ", summary.StatusCounts.Select(p => string.Create(c, $"{p.Key}={p.Value}"))));
         if (summary.WithinSlo is { } within)
         {

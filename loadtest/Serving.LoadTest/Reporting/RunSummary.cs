@@ -9,6 +9,19 @@ public sealed record LatencySummary(double? P50, double? P90, double? P99, doubl
 }
 
 /// <summary>
+/// The server's timing of the OK responses of a run, in milliseconds: queue (the longest wait of
+/// the request's rows before compute), compute (the batch's model run), total (receipt to
+/// response inside the server); the mean rows of the batches that carried them; responses by device.
+/// </summary>
+public sealed record ServerTimingSummary(
+    long Responses,
+    LatencySummary TotalMs,
+    LatencySummary QueueMs,
+    LatencySummary ComputeMs,
+    double MeanBatchRows,
+    IReadOnlyDictionary<string, long> Devices);
+
+/// <summary>
 /// The result of one run, written as <c>summary.json</c>. Rates are per second of the offered window
 /// (<see cref="DurationSeconds"/>); latency is from the intended send time to the response.
 /// </summary>
@@ -90,6 +103,14 @@ public sealed record RunSummary
 
     /// <summary>How late the generator sent requests after their intended time; a high p99 means the generator, not the server, was the bottleneck.</summary>
     public LatencySummary SendLagMs { get; init; } = new(null, null, null, null, null, null);
+
+    /// <summary>
+    /// The server's own timing of the OK responses (gRPC only: the response's <c>timing</c>): the
+    /// rest of the latency above is the network, both HTTP/2 stacks and the generator. Left out of
+    /// JSON when unknown (REST runs, summaries written before it).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ServerTimingSummary? ServerTiming { get; init; }
 
     /// <summary>Outcomes by status label: OK, RESOURCE_EXHAUSTED, HTTP_429, CLIENT_DROPPED, ...</summary>
     public IReadOnlyDictionary<string, long> StatusCounts { get; init; } = new Dictionary<string, long>();
