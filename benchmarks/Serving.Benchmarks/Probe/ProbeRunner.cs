@@ -37,9 +37,12 @@ internal static class ProbeRunner
         var pool = new RequestPool([.. ProbeWorkload.Build(spec, options.Candidates, options.DataPath, PoolSize, options.Seed)
             .Select(r => new PooledRequest(r, r.CandidateCount, JsonBody: null))]);
         var timing = new ServerTimingRecorder();
-        using IRankTransport transport = options.Call == ProbeCall.List
-            ? new ListModelsTransport(options.Target)
-            : new GrpcRankTransport(options.Target, deadline: null, timing);
+        using IRankTransport transport = options.Call switch
+        {
+            ProbeCall.List => new ListModelsTransport(options.Target),
+            ProbeCall.Floor => new GrpcRankTransport(options.Target, deadline: null, observer: null, GrpcMethod.Floor),
+            _ => new GrpcRankTransport(options.Target, deadline: null, timing),
+        };
         var sender = new PooledRequestSender(pool, transport);
 
         // Always primed, even without a warm-up: one-at-a-time calls compile the client's call path
