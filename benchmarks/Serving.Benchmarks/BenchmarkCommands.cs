@@ -14,6 +14,7 @@ internal static class BenchmarkCommands
         root.Subcommands.Add(ParseAssembleCommand.Create());
         root.Subcommands.Add(FreePorts.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(HeadlineCommand.Create());
         return root;
     }
 
