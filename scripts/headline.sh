@@ -29,7 +29,7 @@
 # a Criteo click-log .txt you supply; without it features are synthesised from the model config),
 # STEP (3s), MAX_STEPS (7), PRECISION (0.1), MIN_STEP_REQUESTS (1000), SLO_MS (10), CRITEO_START
 # (200 req/s), SMALL_START (1600 req/s), STATIC_ROWS ("64 256"), PROBE_SECONDS (4), RAW_SECONDS (0.5
-# per batch size), PARSE_SECONDS (2), FLOOR_CRITEO_RATE (6000), FLOOR_SMALL_RATE (12000), SERVER_CPU
+# per batch size), PARSE_SECONDS (2), FLOOR_CRITEO_RATE (12000), FLOOR_SMALL_RATE (25000), SERVER_CPU
 # (0), LOADGEN_CPU (1), OUT (artifacts/headline). Loads go to 127.0.0.1 only, every step is bounded
 # in time, and the script stops the servers it started (by PID) on exit.
 set -euo pipefail
@@ -56,8 +56,8 @@ static_rows=${STATIC_ROWS:-64 256}
 probe_seconds=${PROBE_SECONDS:-4}
 raw_seconds=${RAW_SECONDS:-0.5}
 parse_seconds=${PARSE_SECONDS:-2}
-floor_criteo_rate=${FLOOR_CRITEO_RATE:-6000}
-floor_small_rate=${FLOOR_SMALL_RATE:-12000}
+floor_criteo_rate=${FLOOR_CRITEO_RATE:-12000}
+floor_small_rate=${FLOOR_SMALL_RATE:-25000}
 server_cpu=${SERVER_CPU:-0}
 loadgen_cpu=${LOADGEN_CPU:-1}
 criteo_mix=lognormal:165,1.0,1024   # the probe's form; the load generator's adds the minimum (,1)
@@ -88,27 +88,38 @@ trap stop_server EXIT
 # start_mode_server MODE LOG [KEY=VALUE ...]: a fresh server in that batching mode, the transport floor on.
 start_mode_server() {
   local mode=$1 logfile=$2; shift 2
+  server_log=$logfile
   start_server "$logfile" Serving__Batching__Mode="$mode" Serving__Devices__Cpu__Replicas=1 \
     Serving__Allocator__Enabled=false Serving__Benchmark__TransportFloor=true "$@"
+}
+
+# Exits the script, with the server log's tail, if the server is gone.
+server_alive() {
+  kill -0 "$server_pid" 2>/dev/null && return 0
+  wait "$server_pid" 2>/dev/null; echo "the server (pid $server_pid) exited with status $?; see $server_log" >&2
+  tail -20 "$server_log" >&2
+  exit 1
 }
 
 # goodput DIR MODEL CANDIDATES START: max-goodput against the running server into DIR.
 goodput() {
   local dir=$1 model=$2 candidates=$3 start=$4
+  server_alive
   taskset -c "$loadgen_cpu" dotnet "$loadgen_dll" max-goodput --target "http://127.0.0.1:$grpc_port" \
     --model "$model" --model-config "$root/models/$model/config.json" "${data_args[@]}" --candidates "$candidates" \
     --slo-ms "$slo" --start-rate "$start" --step-duration "$step" --min-step-requests "$min_step_requests" \
     --cooldown 1s --warmup 2s --precision "$precision" --max-steps "$max_steps" --drain-timeout 2s \
-    --out "$dir" --quiet > "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; exit 1; }
+    --out "$dir" --quiet > "$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; server_alive; exit 1; }
   grep -E '^goodput|^no offered' "$dir.log" >&2 || true
 }
 
 # probe OUT MODEL [ARGS ...]: the benchmarks' probe against the running server (its CPU and /metrics read).
 probe() {
   local file=$1 model=$2; shift 2
+  server_alive
   taskset -c "$loadgen_cpu" dotnet "$bench_dll" probe --config "$root/models/$model/config.json" "${data_args[@]}" \
     --target "http://127.0.0.1:$grpc_port" --metrics "http://127.0.0.1:$admin_port/metrics" --server-pid "$server_pid" \
-    --out "$file" "$@" >&2
+    --out "$file" "$@" >&2 || { server_alive; exit 1; }
 }
 
 for rep in $(seq 1 "$reps"); do

@@ -25,7 +25,8 @@ internal static class HeadlineMarkdown
             {
                 var format = formats[figure.Key];
                 var goal = figure.Goal is null ? "" : figure.Goal + figure.MedianMeetsGoal switch { true => ": met", false => ": missed", null => "" };
-                text.Append(c, $"| {figure.Title} | {F(figure.Median, format)} | {F(figure.Min, format)}–{F(figure.Max, format)} | ");
+                var spread = figure.Count == 0 ? "–" : $"{F(figure.Min, format)}–{F(figure.Max, format)}";
+                text.Append(c, $"| {figure.Title} | {F(figure.Median, format)} | {spread} | ");
                 text.Append(string.Join(" | ", figure.Values.Select(v => F(v, format))));
                 text.Append(c, $" | {goal} |\n");
             }

@@ -111,14 +111,15 @@ internal static class Breakdown
     /// <summary>
     /// The server's CPU µs per OK response of a probe: its CPU time over the run less what the idle
     /// server burns anyway over the same time, ÷ OK responses; null without a CPU reading, with no
-    /// OK response, or below a tenth of the core (CPU time counts in 10 ms ticks).
+    /// OK response, or, when the reading is /proc's 10 ms ticks, below a tenth of the core.
     /// </summary>
     internal static double? CpuUsPerOk(ProbeResult probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
         var cpu = probe.ServerCpuSeconds - ((probe.ServerIdleCpuPerSecond ?? 0) * probe.DurationSeconds);
         var busy = probe.ServerCpuSeconds / probe.DurationSeconds;
-        return probe.Ok > 0 && cpu is not null && busy >= MinCoreBusy ? cpu * 1e6 / probe.Ok : null;
+        var precise = probe.ServerCpuSource == CpuReading.Schedstat; // ns: no tick noise to guard against
+        return probe.Ok > 0 && cpu is not null && (precise || busy >= MinCoreBusy) ? cpu * 1e6 / probe.Ok : null;
     }
 
     /// <summary>ONNX Runtime's time per OK response: the growth of <c>serving_compute_duration_seconds_sum</c> (per batch) ÷ OK responses.</summary>
