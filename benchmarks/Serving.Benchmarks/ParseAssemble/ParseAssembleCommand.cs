@@ -21,7 +21,8 @@ namespace Serving.Benchmarks;
 /// </summary>
 internal static class ParseAssembleCommand
 {
-    private const int PoolSize = 256;
+    /// <summary>The probe's pool size: with the same candidates, data and seed, the same requests (and the same mean size) as a probe sends.</summary>
+    private const int PoolSize = 1024;
 
     public static Command Create()
     {
