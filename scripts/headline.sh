@@ -21,9 +21,10 @@
 #   MODELS="criteo-deepfm criteo-deepfm-xl" DATA=... scripts/headline.sh
 #   REPS=1 STEP=1s MAX_STEPS=3 MIN_STEP_REQUESTS=0 PROBE_SECONDS=2 STATIC_ROWS=64 scripts/headline.sh   # smoke run
 #
-# Time: about 4 minutes per repetition and model with the defaults on a 2-core machine (3
-# repetitions of one model: ~12-13 minutes, plus ~1 minute for a cold build); each max-goodput
-# search is bounded (MAX_STEPS steps of STEP, longer only to offer MIN_STEP_REQUESTS, at most 30 s).
+# Time: one repetition of one model with the defaults and DATA took 190 s on the 2-core VM (busy
+# with other builds), plus 59 s of build: 3 repetitions of one model ~10-11 minutes, each further
+# model ~3.5 minutes per repetition. Each max-goodput search is bounded (MAX_STEPS steps of STEP,
+# longer only to offer MIN_STEP_REQUESTS, at most 30 s a step), each probe by PROBE_SECONDS.
 #
 # Settings (environment): MODELS (criteo-deepfm; folders under models/), REPS (3), DATA (optional:
 # a Criteo click-log .txt you supply; without it features are synthesised from the model config),
