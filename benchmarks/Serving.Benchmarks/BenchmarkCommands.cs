@@ -11,8 +11,10 @@ internal static class BenchmarkCommands
             "Benchmarks behind scripts/benchmark.sh. Without one of these commands the arguments go to BenchmarkDotNet (the hot-path microbenchmarks).");
         root.Subcommands.Add(RawOrtCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(ParseAssembleCommand.Create());
         root.Subcommands.Add(FreePorts.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(HeadlineCommand.Create());
         return root;
     }
 

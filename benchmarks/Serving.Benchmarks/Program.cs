@@ -7,6 +7,8 @@ using Serving.Benchmarks;
 //   probe    --target URL --rate R ...      open-loop probe: latency per status, server timing
 //   free-ports N                            prints N free loopback TCP ports
 //   report   --dir artifacts/bench          results.json + table.md from a benchmark.sh run
+//   headline --dir artifacts/headline       headline.json + headline.md from a headline.sh run (median, spread)
+//   parse-assemble [--seconds S]            wire read + feature assembly µs per request (pin with taskset)
 var commands = BenchmarkCommands.Create();
 if (BenchmarkCommands.Handles(commands, args))
 {

@@ -13,6 +13,9 @@ public sealed record LoadOptions
 
     public Uri GrpcTarget { get; init; } = new("http://127.0.0.1:8081");
 
+    /// <summary>Rank, or the benchmark-only transport floor (the same bytes, no work); gRPC only.</summary>
+    public GrpcMethod GrpcMethod { get; init; } = GrpcMethod.Rank;
+
     public Uri RestTarget { get; init; } = new("http://127.0.0.1:8080");
 
     /// <summary>Targets must be loopback addresses unless this is set.</summary>

@@ -48,8 +48,12 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void ProbeCallListIsTheTransportFloor() =>
+    public void ProbeCallsListModelsOrTheServersTransportFloor()
+    {
+        Assert.Equal(ProbeCall.Rank, ProbeCommand.Bind([]).Call);
         Assert.Equal(ProbeCall.List, ProbeCommand.Bind(["--call", "list"]).Call);
+        Assert.Equal(ProbeCall.Floor, ProbeCommand.Bind(["--call", "floor"]).Call);
+    }
 
     [Theory]
     [InlineData("--rate", "fast", "fast")]

@@ -50,6 +50,44 @@ public sealed class ServerSideTests
     }
 
     [Fact]
+    public void SchedstatGivesTheNanosecondsOnCpu() =>
+        Assert.Equal(265720608, ProcessCpu.FromSchedstat("265720608 539336447 945\n"));
+
+    [Fact]
+    public void CpuBetweenReadingsSumsEveryThreadsNanosecondsWhenNoThreadExited()
+    {
+        var before = new CpuReading(1.00, new Dictionary<int, long> { [1] = 1_000_000, [2] = 5_000_000 });
+        var after = new CpuReading(1.01, new Dictionary<int, long> { [1] = 3_000_000, [2] = 5_500_000, [3] = 250_000 }); // thread 3 started during the run
+
+        var (seconds, source) = CpuReading.Between(before, after);
+
+        Assert.Equal(0.00275, seconds, 12); // 2 + 0.5 + 0.25 ms
+        Assert.Equal(CpuReading.Schedstat, source);
+    }
+
+    [Fact]
+    public void CpuBetweenReadingsFallsBackToTicksWhenAThreadExitedOrSchedstatIsMissing()
+    {
+        var before = new CpuReading(1.00, new Dictionary<int, long> { [1] = 1_000_000, [2] = 5_000_000 });
+        var exited = new CpuReading(1.05, new Dictionary<int, long> { [1] = 3_000_000 });
+
+        Assert.Equal((0.05, CpuReading.Stat), Round(CpuReading.Between(before, exited)));
+        Assert.Equal((0.05, CpuReading.Stat), Round(CpuReading.Between(before, exited with { ThreadNanoseconds = null })));
+    }
+
+    [Fact]
+    public void CpuPerCallIsKeptAtLowLoadOnlyWhenItWasReadInNanoseconds()
+    {
+        // 2% of a core over 4 s: 80 ms, 100 µs per call over 800 calls.
+        var ticks = new ProbeResult { DurationSeconds = 4, Ok = 800, ServerCpuSeconds = 0.08, ServerIdleCpuPerSecond = 0 };
+
+        Assert.Null(Breakdown.CpuUsPerOk(ticks));
+        Assert.Equal(100, Breakdown.CpuUsPerOk(ticks with { ServerCpuSource = CpuReading.Schedstat })!.Value, 9);
+    }
+
+    private static (double, string) Round((double Seconds, string Source) value) => (Math.Round(value.Seconds, 9), value.Source);
+
+    [Fact]
     public void ServerTimingCountsOnlyOkResponsesOfTheMeasuredRun()
     {
         var timing = new ServerTimingRecorder();

@@ -19,6 +19,7 @@ public sealed class GoodputSearchTests
                 Succeeded = 100,
                 ErrorRate = errorRate,
                 LatencyMs = new LatencySummary(1, 2, p99, p99, p99, 1),
+                SendLagMs = new LatencySummary(0.01, 0.02, rate / 1000, rate / 1000, rate / 1000, 0.01), // 1 ms per 1,000/s offered
             });
         };
 
@@ -40,6 +41,20 @@ public sealed class GoodputSearchTests
         Assert.Equal(result.GoodputRate * 165, result.RowsPerSecond);
         Assert.All(result.Steps.Skip(6), s => Assert.Equal("bisect", s.Phase));
         Assert.False(result.HitMaxRate);
+    }
+
+    [Fact]
+    public async Task EveryStepAndTheVerdictSayHowMuchOfTheTailIsTheGeneratorsSendLag()
+    {
+        var offered = new List<double>();
+        var result = await new GoodputSearch(Options(start: 400, max: 800), sloMs: 10).RunAsync(Server(1e9, offered), CancellationToken.None);
+        using var printed = new StringWriter();
+        MaxGoodputRunner.Print(printed, result with { SloMs = 10 });
+
+        Assert.Equal([0.4, 0.8], result.Steps.Select(s => s.SendLagP99Ms));
+        Assert.Equal(800, result.GoodputRate);
+        Assert.Equal(0.8, result.SendLagP99Ms);
+        Assert.Contains("of which up to 0.8 ms is the generator's send lag", printed.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -124,6 +124,25 @@ public sealed class GuardAndCliTests
     }
 
     [Fact]
+    public void GrpcMethodFloorSendsTheRankBytesToTheTransportFloorPath()
+    {
+        Assert.Equal(GrpcMethod.Rank, RunCommand.Bind([]).GrpcMethod);
+        Assert.Equal(GrpcMethod.Floor, RunCommand.Bind(["--grpc-method", "floor"]).GrpcMethod);
+        Assert.Equal("/serving.ranking.v1.RankingService/Rank", GrpcRankTransport.PathOf(GrpcMethod.Rank));
+        Assert.Equal("/serving.ranking.v1.RankingService/TransportFloor", GrpcRankTransport.PathOf(GrpcMethod.Floor));
+    }
+
+    [Fact]
+    public void TheTransportFloorIsRefusedOverRest()
+    {
+        var options = RunCommand.Bind(["--rest", "http://127.0.0.1:9090", "--grpc-method", "floor"]);
+
+        var ex = Assert.Throws<ArgumentException>(() => TransportFactory.Create(options));
+
+        Assert.Contains("--grpc-method floor", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ValidationRefusesARemoteTarget()
     {
         var options = RunCommand.Bind(["--target", "http://10.1.2.3:8081"]);

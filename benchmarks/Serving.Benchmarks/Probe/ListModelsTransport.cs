@@ -7,7 +7,7 @@ using Serving.LoadTest.Transport;
 namespace Serving.Benchmarks;
 
 /// <summary>
-/// <c>--call list</c>: ListModels instead of Rank over the same channel setup, the transport floor
+/// <c>--call list</c>: ListModels instead of Rank over the same channel setup (a small request; the real transport floor is <c>--call floor</c>)
 /// (gRPC over HTTP/2 with no features, no batching, no compute). The pooled request is ignored.
 /// </summary>
 internal sealed class ListModelsTransport : IRankTransport

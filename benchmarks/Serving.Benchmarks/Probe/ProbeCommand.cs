@@ -100,7 +100,7 @@ internal static class ProbeCommand
 
         public Option<ProbeCall> Call { get; } = new("--call")
         {
-            Description = "rank (default) or list: ListModels, the transport floor (no features, batching or compute)",
+            Description = "rank (default); floor: the server's transport floor (Serving:Benchmark:TransportFloor=true), the same Rank bytes with nothing parsed, batched or scored; list: ListModels",
             DefaultValueFactory = _ => ProbeCall.Rank,
         };
 

@@ -6,8 +6,14 @@ internal enum ProbeCall
     /// <summary>Rank with the pooled requests (the default).</summary>
     Rank,
 
-    /// <summary>ListModels: the transport floor.</summary>
+    /// <summary>ListModels: gRPC over HTTP/2 with a tiny request and no model work.</summary>
     List,
+
+    /// <summary>
+    /// The server's transport floor (<c>Serving:Benchmark:TransportFloor=true</c>): the same pooled Rank
+    /// bytes, answered with candidate_count zero scores, nothing parsed, batched or scored.
+    /// </summary>
+    Floor,
 }
 
 /// <summary>One probe run, as its command line asked for it.</summary>

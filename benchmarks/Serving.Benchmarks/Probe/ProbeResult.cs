@@ -76,6 +76,13 @@ internal sealed record ProbeResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ServerCpuSeconds { get; init; }
 
+    /// <summary>
+    /// Where the CPU seconds came from: <c>schedstat</c> (every thread's ns on CPU, when no thread exited
+    /// over the run) or <c>stat</c> (user + system in 10 ms ticks). Absent in files written before it: <c>stat</c>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ServerCpuSource { get; init; }
+
     /// <summary>The server's CPU seconds per second with no load, measured just before the run.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ServerIdleCpuPerSecond { get; init; }

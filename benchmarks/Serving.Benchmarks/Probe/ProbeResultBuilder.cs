@@ -9,7 +9,12 @@ namespace Serving.Benchmarks;
 internal sealed record ProbeFacts(ProbeOptions Options, double MeanCandidatesPerRequest, double SloMs, DispatchResult Dispatch);
 
 /// <summary>What was read from the server around the run; each part null when not asked for or not readable.</summary>
-internal sealed record ServerSide(ServerTimingRecorder Timing, double? CpuSeconds, double? IdleCpuPerSecond, MetricsDelta? Metrics);
+/// <param name="Timing">The server's timing of the OK responses.</param>
+/// <param name="CpuSeconds">The server's CPU seconds over the run.</param>
+/// <param name="IdleCpuPerSecond">Its CPU seconds per second when idle, read the same way.</param>
+/// <param name="Metrics">The growth of its /metrics.</param>
+/// <param name="CpuSource">Where <paramref name="CpuSeconds"/> came from: <c>schedstat</c> (ns per thread) or <c>stat</c> (10 ms ticks).</param>
+internal sealed record ServerSide(ServerTimingRecorder Timing, double? CpuSeconds, double? IdleCpuPerSecond, MetricsDelta? Metrics, string? CpuSource = null);
 
 /// <summary>Turns the recorder's and the server's view of a probe run into its <see cref="ProbeResult"/>.</summary>
 internal static class ProbeResultBuilder
@@ -51,8 +56,9 @@ internal static class ProbeResultBuilder
             SendLagMs = Summarise(recording.SendLag),
             ServerTimingMeansOk = server.Timing.Means(),
             ServerTotalMsOk = Summarise(server.Timing.ServerTotal()),
-            ServerCpuSeconds = server.CpuSeconds is { } cpu ? Math.Round(cpu, 4) : null,
-            ServerIdleCpuPerSecond = server.CpuSeconds is not null && server.IdleCpuPerSecond is { } idle ? Math.Round(idle, 4) : null,
+            ServerCpuSeconds = server.CpuSeconds is { } cpu ? Math.Round(cpu, server.CpuSource == CpuReading.Schedstat ? 6 : 4) : null,
+            ServerIdleCpuPerSecond = server.CpuSeconds is not null && server.IdleCpuPerSecond is { } idle ? Math.Round(idle, server.CpuSource == CpuReading.Schedstat ? 6 : 4) : null,
+            ServerCpuSource = server.CpuSeconds is null ? null : server.CpuSource,
             MetricsDelta = server.Metrics,
         };
     }

@@ -37,9 +37,12 @@ internal static class ProbeRunner
         var pool = new RequestPool([.. ProbeWorkload.Build(spec, options.Candidates, options.DataPath, PoolSize, options.Seed)
             .Select(r => new PooledRequest(r, r.CandidateCount, JsonBody: null))]);
         var timing = new ServerTimingRecorder();
-        using IRankTransport transport = options.Call == ProbeCall.List
-            ? new ListModelsTransport(options.Target)
-            : new GrpcRankTransport(options.Target, deadline: null, timing);
+        using IRankTransport transport = options.Call switch
+        {
+            ProbeCall.List => new ListModelsTransport(options.Target),
+            ProbeCall.Floor => new GrpcRankTransport(options.Target, deadline: null, observer: null, GrpcMethod.Floor),
+            _ => new GrpcRankTransport(options.Target, deadline: null, timing),
+        };
         var sender = new PooledRequestSender(pool, transport);
 
         // Always primed, even without a warm-up: one-at-a-time calls compile the client's call path
@@ -55,7 +58,7 @@ internal static class ProbeRunner
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var idleCpuPerSecond = options.ServerPid is { } idlePid ? await IdleCpuPerSecondAsync(idlePid, time, cancellationToken).ConfigureAwait(false) : null;
         var metricsBefore = options.MetricsUrl is { } url0 ? await ServerMetrics.ScrapeAsync(http, url0, cancellationToken).ConfigureAwait(false) : null;
-        var cpuBefore = options.ServerPid is { } pid0 ? ProcessCpu.Seconds(pid0) : null;
+        var cpuBefore = options.ServerPid is { } pid0 ? ProcessCpu.Read(pid0) : null;
 
         var recorder = new RunRecorder(latencyObjective: spec.SloP99);
         var dispatcher = new OpenLoopDispatcher(time, options.MaxInFlight);
@@ -64,14 +67,16 @@ internal static class ProbeRunner
         timing.Start();
         var dispatch = await dispatcher.RunAsync(arrivals, sender, recorder, DrainTimeout, cancellationToken).ConfigureAwait(false);
 
-        var cpuAfter = options.ServerPid is { } pid1 ? ProcessCpu.Seconds(pid1) : null;
+        var cpuAfter = options.ServerPid is { } pid1 ? ProcessCpu.Read(pid1) : null;
         var metricsAfter = options.MetricsUrl is { } url1 ? await ServerMetrics.ScrapeAsync(http, url1, cancellationToken).ConfigureAwait(false) : null;
 
+        (double Seconds, string Source)? cpu = cpuBefore is { } before && cpuAfter is { } after ? CpuReading.Between(before, after) : null;
         var server = new ServerSide(
             timing,
-            cpuBefore is { } before && cpuAfter is { } after ? after - before : null,
-            idleCpuPerSecond,
-            metricsBefore is not null && metricsAfter is not null ? ServerMetrics.Delta(metricsBefore, metricsAfter) : null);
+            cpu?.Seconds,
+            cpu is { } c && idleCpuPerSecond is { } idle && idle.Source == c.Source ? idle.PerSecond : null,
+            metricsBefore is not null && metricsAfter is not null ? ServerMetrics.Delta(metricsBefore, metricsAfter) : null,
+            cpu?.Source);
         var facts = new ProbeFacts(options, pool.MeanCandidates, spec.SloP99.TotalMilliseconds, dispatch);
         return ProbeResultBuilder.Build(recorder.Snapshot(), facts, server);
     }
@@ -87,16 +92,23 @@ internal static class ProbeRunner
     }
 
     /// <summary>The server's CPU seconds per second while nothing is sent (timers, metrics, runtime), subtracted from the run's.</summary>
-    private static async Task<double?> IdleCpuPerSecondAsync(int pid, TimeProvider time, CancellationToken cancellationToken)
+    /// <remarks>Read the way the run's CPU is then read (<see cref="CpuReading.Between"/>); only subtracted when both came from the same source.</remarks>
+    private static async Task<(double PerSecond, string Source)?> IdleCpuPerSecondAsync(int pid, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (ProcessCpu.Seconds(pid) is not { } before)
+        if (ProcessCpu.Read(pid) is not { } before)
         {
             return null;
         }
 
         var start = time.GetTimestamp();
         await Task.Delay(IdleCpuWindow, time, cancellationToken).ConfigureAwait(false);
-        return (ProcessCpu.Seconds(pid) - before) / time.GetElapsedTime(start).TotalSeconds;
+        if (ProcessCpu.Read(pid) is not { } after)
+        {
+            return null;
+        }
+
+        var (seconds, source) = CpuReading.Between(before, after);
+        return (seconds / time.GetElapsedTime(start).TotalSeconds, source);
     }
 
     private static string Ms(double? value) =>

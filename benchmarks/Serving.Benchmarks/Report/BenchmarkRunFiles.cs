@@ -31,6 +31,19 @@ internal sealed class BenchmarkRunFiles(string directory)
         return folder is null ? null : Read<RunSummary>(Path.Combine("goodput", id, "steps", Path.GetFileName(folder), ReportWriter.SummaryFile));
     }
 
+    /// <summary>The goodput searches whose folder name starts with <paramref name="prefix"/> and ends with <paramref name="suffix"/> (goodput/static-64-small, ...), by name.</summary>
+    public IReadOnlyList<string> GoodputIds(string prefix, string suffix)
+    {
+        var folder = Path.Combine(Directory, "goodput");
+        return System.IO.Directory.Exists(folder)
+            ? [.. System.IO.Directory.GetDirectories(folder).Select(Path.GetFileName).OfType<string>()
+                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(suffix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)]
+            : [];
+    }
+
+    /// <summary>parse-assemble.json (scripts/headline.sh), if the run made one.</summary>
+    public ParseAssembleResult? ParseAssemble() => Read<ParseAssembleResult>("parse-assemble.json");
+
     public ProbeResult? Probe(string id) => Read<ProbeResult>(Path.Combine("probe", id + ".json"));
 
     public ProbeResult? Overload() => Read<ProbeResult>("overload.json");

@@ -62,17 +62,13 @@ internal static class Breakdown
         var duration = probe.DurationSeconds;
         var rowsPerRequest = probe.MeanCandidatesPerRequest;
 
-        // The run's CPU less what the idle server burns anyway over the same time.
-        var cpu = probe.ServerCpuSeconds - ((probe.ServerIdleCpuPerSecond ?? 0) * duration);
-        var compute = probe.MetricsDelta?.ComputeSecondsSum;
-        var batches = probe.MetricsDelta?.BatchCount;
-        var batchRows = batches is > 0 ? probe.MetricsDelta!.BatchRowsSum / batches : null;
+        var batchRows = BatchRowsMean(probe);
         var parse = MicroBenchmarks.PerRequest(micro, "Parse", rowsPerRequest);
         var assemble = MicroBenchmarks.PerRequest(micro, "Assemble", rowsPerRequest);
         var respond = MicroBenchmarks.PerRequest(micro, "Respond", rowsPerRequest, perCandidate: false);
         var busy = probe.ServerCpuSeconds / duration;
-        double? cpuUs = ok > 0 && cpu is not null && busy >= MinCoreBusy ? cpu * 1e6 / ok : null;
-        double? computeUs = ok > 0 && compute is not null ? compute * 1e6 / ok : null;
+        var cpuUs = CpuUsPerOk(probe);
+        var computeUs = ComputeUsPerOk(probe);
         var okLatency = probe.LatencyMsByStatus.GetValueOrDefault("OK");
         var okService = probe.ServiceMsByStatus.GetValueOrDefault("OK");
         var timing = probe.ServerTimingMeansOk;
@@ -112,8 +108,36 @@ internal static class Breakdown
         };
     }
 
+    /// <summary>
+    /// The server's CPU µs per OK response of a probe: its CPU time over the run less what the idle
+    /// server burns anyway over the same time, ÷ OK responses; null without a CPU reading, with no
+    /// OK response, or, when the reading is /proc's 10 ms ticks, below a tenth of the core.
+    /// </summary>
+    internal static double? CpuUsPerOk(ProbeResult probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var cpu = probe.ServerCpuSeconds - ((probe.ServerIdleCpuPerSecond ?? 0) * probe.DurationSeconds);
+        var busy = probe.ServerCpuSeconds / probe.DurationSeconds;
+        var precise = probe.ServerCpuSource == CpuReading.Schedstat; // ns: no tick noise to guard against
+        return probe.Ok > 0 && cpu is not null && (precise || busy >= MinCoreBusy) ? cpu * 1e6 / probe.Ok : null;
+    }
+
+    /// <summary>ONNX Runtime's time per OK response: the growth of <c>serving_compute_duration_seconds_sum</c> (per batch) ÷ OK responses.</summary>
+    internal static double? ComputeUsPerOk(ProbeResult probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        return probe.Ok > 0 && probe.MetricsDelta?.ComputeSecondsSum is { } compute ? compute * 1e6 / probe.Ok : null;
+    }
+
+    /// <summary>Mean rows per batch over the probe (from /metrics); null without batches.</summary>
+    internal static double? BatchRowsMean(ProbeResult probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        return probe.MetricsDelta is { BatchCount: > 0 } m ? m.BatchRowsSum / m.BatchCount : null;
+    }
+
     /// <summary>Raw ORT µs per row at a batch size, interpolated (log-linear) between the measured sizes.</summary>
-    private static double? RawUsPerRow(RawOrtResult? raw, double batchRows)
+    internal static double? RawUsPerRow(RawOrtResult? raw, double batchRows)
     {
         if (raw is null || raw.Sizes.Count == 0)
         {

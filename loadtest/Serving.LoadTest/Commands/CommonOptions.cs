@@ -24,6 +24,12 @@ internal sealed class CommonOptions
         DefaultValueFactory = _ => TransportKind.Grpc,
     };
 
+    public Option<GrpcMethod> GrpcMethod { get; } = new("--grpc-method")
+    {
+        Description = "rank (default) or floor: the benchmark-only transport floor (same request bytes, zero scores back, nothing parsed or scored; the server needs Serving:Benchmark:TransportFloor=true)",
+        DefaultValueFactory = _ => Serving.LoadTest.Transport.GrpcMethod.Rank,
+    };
+
     public Option<bool> AllowRemote { get; } = new("--allow-remote")
     {
         Description = "Allow a target that is not a loopback address (refused by default)",
@@ -141,7 +147,7 @@ internal sealed class CommonOptions
         ArgumentNullException.ThrowIfNull(command);
         OptionParsers.AddAll(
             command,
-            Target, Rest, Transport, AllowRemote, Model, ModelVersion, ModelConfig, Data, DataFormat, DataRows,
+            Target, Rest, Transport, GrpcMethod, AllowRemote, Model, ModelVersion, ModelConfig, Data, DataFormat, DataRows,
             SyntheticRows, Candidates, ContextFeatures, PoolSize, Arrivals, MaxRequests, MaxInFlight, DeadlineMs,
             BudgetMs, Priority, DrainTimeout.Option, Warmup.Option, Seed, SloMs, Out, Quiet);
     }
@@ -158,6 +164,7 @@ internal sealed class CommonOptions
         {
             Transport = transport,
             GrpcTarget = parseResult.GetValue(Target)!,
+            GrpcMethod = parseResult.GetValue(GrpcMethod),
             RestTarget = parseResult.GetValue(Rest)!,
             AllowRemote = parseResult.GetValue(AllowRemote),
             Model = parseResult.GetValue(Model)!,

@@ -9,6 +9,7 @@ namespace Serving.LoadTest.Goodput;
 /// <param name="P99Ms">p99 latency from intended send, ms.</param>
 /// <param name="ErrorRate">Errors / offered.</param>
 /// <param name="Passed">p99 within the SLO and error rate below the limit.</param>
+/// <param name="SendLagP99Ms">The generator's own lateness (p99 of actual minus intended send, ms): the part of <paramref name="P99Ms"/> that is the generator's, not the server's.</param>
 public sealed record GoodputStep(
     int Index,
     string Phase,
@@ -17,7 +18,8 @@ public sealed record GoodputStep(
     double RowsPerSecond,
     double? P99Ms,
     double ErrorRate,
-    bool Passed);
+    bool Passed,
+    double? SendLagP99Ms = null);
 
 /// <summary>The outcome of a goodput search, written as <c>goodput.json</c>.</summary>
 public sealed record GoodputResult
@@ -47,6 +49,9 @@ public sealed record GoodputResult
     public double? RowsPerSecond { get; init; }
 
     public double? P99Ms { get; init; }
+
+    /// <summary>The generator's send lag p99 (ms) at <see cref="GoodputRate"/>: how much of <see cref="P99Ms"/> is the generator's own lateness.</summary>
+    public double? SendLagP99Ms { get; init; }
 
     /// <summary>The lowest offered rate that failed; null when none did.</summary>
     public double? FirstFailingRate { get; init; }

@@ -45,7 +45,7 @@ internal sealed class GoodputSearch(GoodputOptions options, double sloMs)
             }
 
             var passed = Passes(summary, sloMs, options.MaxErrorRate);
-            steps.Add(new GoodputStep(index, phase, rate, summary.AchievedRate, summary.RowsPerSecond, summary.LatencyMs.P99, summary.ErrorRate, passed));
+            steps.Add(new GoodputStep(index, phase, rate, summary.AchievedRate, summary.RowsPerSecond, summary.LatencyMs.P99, summary.ErrorRate, passed, summary.SendLagMs.P99));
             if (passed)
             {
                 best = best is { } b ? Math.Max(b, rate) : rate;
@@ -107,6 +107,7 @@ internal sealed class GoodputSearch(GoodputOptions options, double sloMs)
             AchievedRate = bestStep?.AchievedRate,
             RowsPerSecond = bestStep?.RowsPerSecond,
             P99Ms = bestStep?.P99Ms,
+            SendLagP99Ms = bestStep?.SendLagP99Ms,
             FirstFailingRate = firstFail,
             HitMaxRate = best is { } g && g >= options.MaxRatePerSecond,
             Cancelled = cancelled || cancellationToken.IsCancellationRequested,

@@ -90,7 +90,7 @@ public static class MaxGoodputRunner
             {
                 var s = report.Summary;
                 var verdict = GoodputSearch.Passes(s, sloMs, options.MaxErrorRate) ? "pass" : "fail";
-                await log.WriteLineAsync(string.Create(c, $"step {index}: offered {rate:0.#}/s -> ok {s.AchievedRate:0.#}/s, p99 {s.LatencyMs.P99?.ToString("0.###", c) ?? "-"} ms, errors {s.ErrorRate * 100:0.###}%: {verdict}")).ConfigureAwait(false);
+                await log.WriteLineAsync(string.Create(c, $"step {index}: offered {rate:0.#}/s -> ok {s.AchievedRate:0.#}/s, p99 {s.LatencyMs.P99?.ToString("0.###", c) ?? "-"} ms (generator send lag p99 {s.SendLagMs.P99?.ToString("0.###", c) ?? "-"} ms), errors {s.ErrorRate * 100:0.###}%: {verdict}")).ConfigureAwait(false);
             }
 
             return report.Summary;
@@ -121,7 +121,7 @@ public static class MaxGoodputRunner
         if (result.GoodputRate is { } rate)
         {
             writer.WriteLine(string.Create(c,
-                $"goodput at SLO (p99 <= {result.SloMs:0.###} ms, errors < {result.MaxErrorRate * 100:0.###}%): {rate:0.#} req/s offered, {result.AchievedRate:0.#} ok/s, {result.RowsPerSecond:0} rows/s, p99 {result.P99Ms:0.###} ms"));
+                $"goodput at SLO (p99 <= {result.SloMs:0.###} ms, errors < {result.MaxErrorRate * 100:0.###}%): {rate:0.#} req/s offered, {result.AchievedRate:0.#} ok/s, {result.RowsPerSecond:0} rows/s, p99 {result.P99Ms:0.###} ms, of which up to {result.SendLagP99Ms?.ToString("0.###", c) ?? "-"} ms is the generator's send lag (its p99)"));
             if (result.HitMaxRate)
             {
                 writer.WriteLine("the maximum rate passed: raise --max-rate to find the real limit");

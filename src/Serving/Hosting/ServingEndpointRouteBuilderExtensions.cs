@@ -24,6 +24,12 @@ public static class ServingEndpointRouteBuilderExtensions
         ranking.Add(WireRankMethod.PreferOverGenerated);
         ranking.WithMetadata(onPublic);
         endpoints.MapGrpcService<Api.OpenInference.InferenceGrpcService>().WithMetadata(onPublic);
+        if (endpoints.ServiceProvider.GetRequiredService<IOptions<Api.TransportFloor.BenchmarkOptions>>().Value.TransportFloor)
+        {
+            // Benchmark only: Rank's bytes in, N zero scores out (docs/benchmarks.md#the-transport-floor).
+            endpoints.MapGrpcService<Api.TransportFloor.TransportFloorService>().WithMetadata(onPublic);
+        }
+
         Api.OpenInference.InferenceRestEndpoints.MapOpenInferenceRest(endpoints).WithMetadata(onPublic);
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });

@@ -30,6 +30,7 @@ public static class ServingServiceCollectionExtensions
         services.AddValidatedOptions<ModelRepositoryOptions, ModelRepositoryOptionsValidator>(configuration, ModelRepositoryOptions.SectionName);
         services.AddOptions<RequestPathWarmUpOptions>().Bind(configuration.GetSection(RequestPathWarmUpOptions.SectionName));
         services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>(configuration, AdminOptions.SectionName);
+        services.AddOptions<Api.TransportFloor.BenchmarkOptions>().Bind(configuration.GetSection(Api.TransportFloor.BenchmarkOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchingOptions>, QueueHoldsTheLargestRequest>());
 
         services.TryAddSingleton(TimeProvider.System);
@@ -73,6 +74,8 @@ public static class ServingServiceCollectionExtensions
                     Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.BadRequest.Descriptor);
             });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<RankingGrpcService>, WireRankMethod.Provider>());
+        services.TryAddSingleton<Api.TransportFloor.TransportFloorService>(); // mapped only with Serving:Benchmark:TransportFloor
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<Api.TransportFloor.TransportFloorService>, Api.TransportFloor.TransportFloorService.Provider>());
         services.AddSingleton<IConfigureOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>, GrpcLimitsSetup>();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks()
