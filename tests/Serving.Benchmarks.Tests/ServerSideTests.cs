@@ -1,3 +1,4 @@
+using Serving.LoadTest.Recording;
 using Serving.Contracts.Ranking.V1;
 using Serving.LoadTest.Requests;
 

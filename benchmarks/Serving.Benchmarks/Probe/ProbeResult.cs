@@ -1,3 +1,4 @@
+using Serving.LoadTest.Recording;
 using System.Text.Json.Serialization;
 
 namespace Serving.Benchmarks;
@@ -104,8 +105,6 @@ internal sealed record ProbeLatencyMs(
     public static ProbeLatencyMs Empty { get; } = new(0, null, null, null, null, null, null);
 }
 
-/// <summary>Per-request means of the server's <c>Timing</c> (ms; rows per batch).</summary>
-internal sealed record ServerTimingMeans(double TotalMs, double QueueMs, double ComputeMs, double BatchRows);
 
 /// <summary>How much the server's /metrics counters and sums grew over the run (summed over labels).</summary>
 internal sealed record MetricsDelta
