@@ -13,6 +13,7 @@ internal static class BenchmarkCommands
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(FreePorts.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(GpuCheckCommand.Create());
         return root;
     }
 
