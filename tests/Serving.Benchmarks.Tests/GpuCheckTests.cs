@@ -63,6 +63,22 @@ public sealed class GpuCheckTests : IDisposable
         Assert.Equal((300, 0.0), (parity.Rows, parity.MaxAbsDifference));
     }
 
+    [Fact]
+    public void AnotherGraphWithTheSameInputsFailsParity()
+    {
+        // criteo-deepfm-xl takes the same inputs as criteo-deepfm: its scores stand in for a GPU that computes wrong ones.
+        var models = ShippedModels.Find(Models);
+        var small = models.Single(m => m.Name == "criteo-deepfm");
+        var large = models.Single(m => m.Name == "criteo-deepfm-xl");
+        using var reference = Replica(small.Spec, small.ModelPath);
+        using var candidate = Replica(small.Spec, large.ModelPath);
+
+        var parity = ScoreParity.Compare(small.Spec, reference, candidate, rows: 64, tolerance: 1e-5);
+
+        Assert.False(parity.Passed);
+        Assert.True(parity.MaxAbsDifference > 1e-3, $"max difference {parity.MaxAbsDifference}");
+    }
+
     [Theory]
     [InlineData(0.25f, 0.25f, 0.0, true)]
     [InlineData(0.25f, 0.250009f, 9e-6, true)]
