@@ -15,6 +15,7 @@ internal static class BenchmarkCommands
         root.Subcommands.Add(FreePorts.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(HeadlineCommand.Create());
+        root.Subcommands.Add(GpuCheckCommand.Create());
         return root;
     }
 

@@ -484,7 +484,7 @@ def add_training_args(ap, *, name: str, data_help: str, seed: int, lr: float, li
     --data is required: the click-log sample is a file the user supplies (it is never in this repository).
     """
     ap.add_argument("--data", required=True, metavar="PATH", help=f"{data_help} (relative paths: from the repo root)")
-    ap.add_argument("--out", default=str(MODELS_DIR / name), help="model folder to write")
+    ap.add_argument("--out", default=None, help=f"model folder to write (default: models/{name})")
     ap.add_argument("--seed", type=int, default=seed)
     ap.add_argument("--dim", type=int, default=8)
     ap.add_argument("--hidden", default="64,32")

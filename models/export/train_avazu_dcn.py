@@ -165,7 +165,7 @@ def main() -> int:
     model, _, _ = train(args, blist, x_train, train_ds.labels, best_ep)
     model.eval()
 
-    out = Path(args.out)
+    out = Path(args.out or common.MODELS_DIR / NAME)
     onnx_path = out / "1" / "model.onnx"
     common.export_onnx(model, {"sparse": x_hold[:4]}, onnx_path)
 

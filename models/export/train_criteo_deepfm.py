@@ -5,6 +5,12 @@ Run from the repository root:
 
   /usr/bin/python3 models/export/train_criteo_deepfm.py --data /path/to/criteo_train_10k.txt
 
+The production-size model (the DeepFM paper's setting: embedding dim 10, MLP 400-400-400, ReLU, dropout 0.5)
+is the same script with other arguments; it writes models/criteo-deepfm-xl:
+
+  /usr/bin/python3 models/export/train_criteo_deepfm.py --data /path/to/criteo_train_10k.txt \
+      --name criteo-deepfm-xl --dim 10 --hidden 400,400,400 --slo-p99-ms 25 --description-note "..."
+
 --data (required) is a Criteo click-log sample you supply: the first 10,000 lines of the Criteo
 Display Advertising Challenge train.txt (tab-separated, no header: label, 13 integer, 26 categorical
 columns). The recorded figures in models/criteo-deepfm/config.json come from exactly those rows; the file's
@@ -161,7 +167,14 @@ def main() -> int:
                              data_help="Criteo click-log sample you supply (train.txt rows: tab-separated, label + "
                                        "13 integer + 26 categorical columns), e.g. /path/to/criteo_train_10k.txt",
                              lr=1e-3, lin_l2=3e-3, table_l2=1e-2, max_epochs=20)
+    ap.add_argument("--name", default=NAME, help="model name: config.json's name and, without --out, the folder "
+                                                 "models/<name>")
+    ap.add_argument("--slo-p99-ms", type=float, default=10, help="config.json sloP99Ms")
+    ap.add_argument("--description-note", default="", help="sentence appended to config.json's description "
+                                                           "(e.g. why the SLO is what it is)")
     args = ap.parse_args()
+    if args.out is None:
+        args.out = str(common.MODELS_DIR / args.name)
 
     data_path = common.resolve_data(args.data)
     ds = common.load_criteo(data_path)
@@ -204,12 +217,13 @@ def main() -> int:
         raise SystemExit("ONNX graph and torch model disagree")
 
     common.write_config(
-        out / "config.json", name=NAME,
-        description=(f"DeepFM (embedding dim {args.dim}, MLP {args.hidden}) on the Criteo DAC sample"),
+        out / "config.json", name=args.name,
+        description=(f"DeepFM (embedding dim {args.dim}, MLP {args.hidden}) on the Criteo DAC sample"
+                     + (f". {args.description_note}" if args.description_note else "")),
         inputs=[{"name": "dense", "type": "float32", "columns": 13},
                 {"name": "sparse", "type": "int64", "columns": 26}],
         output="ctr", features=feats, dataset=data_path.name, auc_value=h_auc, logloss_value=h_ll,
-        train_rows=len(train_ds), holdout_rows=len(hold_ds))
+        train_rows=len(train_ds), holdout_rows=len(hold_ds), slo_p99_ms=int(args.slo_p99_ms) if float(args.slo_p99_ms).is_integer() else args.slo_p99_ms)
 
     fx_sparse, fx_dense = fixture_inputs()
     fx_enc = common.encode(fx_sparse, fx_dense, feats, 32, seed=0)

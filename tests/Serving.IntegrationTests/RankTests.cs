@@ -15,6 +15,7 @@ public class RankTests(ServerFixture server)
     [Theory]
     [InlineData("criteo-deepfm")]
     [InlineData("avazu-dcn")]
+    [InlineData("criteo-deepfm-xl")]
     public async Task Torch_fixture_scores_match_through_grpc(string model)
     {
         var (request, expected) = Requests.Fixture(model);
@@ -31,6 +32,7 @@ public class RankTests(ServerFixture server)
     [InlineData("criteo-deepfm", 165)]
     [InlineData("avazu-dcn", 300)]
     [InlineData("criteo-deepfm", 2500)]
+    [InlineData("criteo-deepfm-xl", 1024)]
     public async Task Scores_equal_onnx_runtime_called_directly(string model, int candidates)
     {
         var request = Requests.Synthetic(model, candidates, seed: candidates);
@@ -88,6 +90,7 @@ public class RankTests(ServerFixture server)
     [Theory]
     [InlineData("avazu-dcn")]
     [InlineData("criteo-deepfm")]
+    [InlineData("criteo-deepfm-xl")]
     public async Task Missing_features_take_defaults_and_still_score(string model)
     {
         var request = new RankRequest { Model = model, CandidateCount = 3 };
@@ -98,10 +101,10 @@ public class RankTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task List_and_get_models_describe_both_models_over_grpc_and_rest()
+    public async Task List_and_get_models_describe_every_shipped_model_over_grpc_and_rest()
     {
         var list = await server.Client.ListModelsAsync(new ListModelsRequest());
-        Assert.Equal(["avazu-dcn", "criteo-deepfm"], list.Models.Select(m => m.Name));
+        Assert.Equal(["avazu-dcn", "criteo-deepfm", "criteo-deepfm-xl"], list.Models.Select(m => m.Name));
         var criteo = await server.Client.GetModelAsync(new GetModelRequest { Model = "criteo-deepfm" });
         Assert.Equal(39, criteo.Features.Count);
         // Ready is false for a model with no live version (Lifecycle tests); here v1 serves.
@@ -115,7 +118,7 @@ public class RankTests(ServerFixture server)
         var restInfo = JsonParser.Default.Parse<ModelInfo>(await rest.Content.ReadAsStringAsync());
         Assert.Equal(criteo, restInfo);
         var restList = await server.Http.GetFromJsonAsync<JsonElement>("/v1/models");
-        Assert.Equal(2, restList.GetProperty("models").GetArrayLength());
+        Assert.Equal(3, restList.GetProperty("models").GetArrayLength());
     }
 
     private static void AssertClose(IReadOnlyList<float> expected, IReadOnlyList<float> actual)

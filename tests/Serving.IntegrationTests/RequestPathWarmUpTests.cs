@@ -27,7 +27,7 @@ public class RequestPathWarmUpTests(WarmingServer fixture) : IClassFixture<Warmi
         using var ready = await server.Http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var metrics = await server.AdminHttp.GetStringAsync("/metrics");
-        foreach (var model in new[] { "avazu-dcn", "criteo-deepfm" })
+        foreach (var model in new[] { "avazu-dcn", "criteo-deepfm", "criteo-deepfm-xl" })
         {
             // One REST and one gRPC call per model; the calls to the port that does not speak their protocol never reach a handler.
             Assert.Contains($"serving_requests_total{{model=\"{model}\",version=\"1\",status=\"OK\",reason=\"\"}} 2", metrics, StringComparison.Ordinal);

@@ -68,26 +68,40 @@ internal static class RawOrtCommand
             Description = "Different requests of --data rotated, one loaded (untimed) before each run; default 64 with --data, else 1",
         };
 
+        public Option<string?> Sizes { get; } = new("--sizes")
+        {
+            Description = "Comma-separated batch sizes to measure instead of 1, 2, 4, ... --max-batch (e.g. 1,10,32,100,165,1024); the largest sets --max-batch",
+            HelpName = "rows,rows,...",
+        };
+
         public void AddTo(Command command)
         {
-            OptionParsers.AddAll(command, Config, Version, Seconds, MaxBatch, Out, Data, Batches);
+            OptionParsers.AddAll(command, Config, Version, Seconds, MaxBatch, Out, Data, Batches, Sizes);
         }
 
         public RawOrtOptions Bind(ParseResult parseResult)
         {
             var data = parseResult.GetValue(Data);
+            var sizes = BatchSizes.Parse(parseResult.GetValue(Sizes));
             return new RawOrtOptions(
                 parseResult.GetValue(Config)!,
                 parseResult.GetValue(Version)!,
                 parseResult.GetValue(Seconds),
-                parseResult.GetValue(MaxBatch),
+                sizes.Count > 0 ? sizes.Max() : parseResult.GetValue(MaxBatch),
                 parseResult.GetValue(Out),
                 data,
-                parseResult.GetValue(Batches) ?? (data is null ? 1 : 64));
+                parseResult.GetValue(Batches) ?? (data is null ? 1 : 64))
+            {
+                BatchSizes = sizes,
+            };
         }
     }
 }
 
 /// <summary>One raw-ort run, as its command line asked for it.</summary>
 internal sealed record RawOrtOptions(
-    string ModelConfigPath, string Version, double SecondsPerBatchSize, int MaxBatchRows, string? OutputPath, string? DataPath, int BatchCount);
+    string ModelConfigPath, string Version, double SecondsPerBatchSize, int MaxBatchRows, string? OutputPath, string? DataPath, int BatchCount)
+{
+    /// <summary>The batch sizes to measure; empty: 1, 2, 4, ... <see cref="MaxBatchRows"/>.</summary>
+    public IReadOnlyList<int> BatchSizes { get; init; } = [];
+}

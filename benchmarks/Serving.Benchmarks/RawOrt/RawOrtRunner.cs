@@ -46,16 +46,7 @@ internal static class RawOrtRunner
 
         LoadNext(maxBatch);
 
-        var sizes = new List<int>();
-        for (var b = 1; b <= maxBatch; b *= 2)
-        {
-            sizes.Add(b);
-        }
-
-        if (sizes[^1] != maxBatch)
-        {
-            sizes.Add(maxBatch);
-        }
+        var sizes = options.BatchSizes.Count > 0 ? options.BatchSizes.ToList() : BatchSizes.PowersOfTwo(maxBatch);
 
         // Warm every shape once (first runs of a shape allocate and plan).
         foreach (var b in sizes)
@@ -73,35 +64,10 @@ internal static class RawOrtRunner
         Console.WriteLine("batch   runs     rows/s    mean ms    p50 ms    p99 ms");
         foreach (var b in sizes)
         {
-            var warm = Stopwatch.StartNew();
-            while (warm.Elapsed < TimeSpan.FromSeconds(Math.Min(0.2, seconds / 4)))
-            {
-                LoadNext(b);
-                replica.Run(b);
-            }
-
-            var durations = new List<double>(4096);
-            var limit = TimeSpan.FromSeconds(seconds);
-            var timed = TimeSpan.Zero;
-            while (timed < limit)
-            {
-                LoadNext(b);
-                var start = Stopwatch.GetTimestamp();
-                replica.Run(b);
-                var run = Stopwatch.GetElapsedTime(start);
-                timed += run;
-                durations.Add(run.TotalMilliseconds);
-            }
-
-            // Rows per second of ONNX Runtime time: the untimed loads between runs are left out.
-            var elapsed = timed.TotalSeconds;
-            var rowsPerSecond = durations.Count * (double)b / elapsed;
-            durations.Sort();
-            var mean = durations.Average();
-            var p50 = Percentile(durations, 0.50);
-            var p99 = Percentile(durations, 0.99);
-            Console.WriteLine(string.Create(c, $"{b,5} {durations.Count,6} {rowsPerSecond,10:0} {mean,10:0.000} {p50,9:0.000} {p99,9:0.000}"));
-            results.Add(new RawOrtBatchSize(b, durations.Count, Math.Round(rowsPerSecond, 1), Math.Round(mean, 4), Math.Round(p50, 4), Math.Round(p99, 4)));
+            var size = BatchTimer.Measure(replica, LoadNext, b, seconds);
+            var (rowsPerSecond, mean, p50, p99) = (size.RowsPerSecond, size.MeanMs, size.P50Ms, size.P99Ms);
+            Console.WriteLine(string.Create(c, $"{b,5} {size.Runs,6} {rowsPerSecond,10:0} {mean,10:0.000} {p50,9:0.000} {p99,9:0.000}"));
+            results.Add(size);
             if (rowsPerSecond > best.RowsPerSecond)
             {
                 best = (b, rowsPerSecond);
@@ -131,9 +97,6 @@ internal static class RawOrtRunner
         batches.ForEach(b => b.Dispose());
         return 0;
     }
-
-    private static double Percentile(List<double> sorted, double q) =>
-        sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     private static string AffinityText()
     {
