@@ -53,6 +53,9 @@ internal sealed class PodSimulator
     /// <summary>Batches dispatched so far (all windows): evidence that the batcher decided them.</summary>
     public long BatchesDispatched { get; private set; }
 
+    /// <summary>Rows in those batches.</summary>
+    public long RowsDispatched { get; private set; }
+
     /// <summary>
     /// Simulates <paramref name="warmUpSeconds"/> of arrivals (not counted) then
     /// <paramref name="measureSeconds"/> (counted), at the given requests per second per lane, and
@@ -225,6 +228,7 @@ internal sealed class PodSimulator
 
             lane.BusyReplicas++;
             BatchesDispatched++;
+            RowsDispatched += batch.Rows;
             var noise = Math.Exp(0.05 * Traces.Gaussian.Next(_random));
             var compute = TimeSpan.FromTicks((long)(lane.Curve.Compute(batch.Rows).Ticks * noise));
             (_gpus ?? _cores).Submit(new PodJob(lane, compute) { Batch = batch }, now, _events);
