@@ -7,6 +7,8 @@ namespace Serving.Fleet.Autoscaling;
 /// </summary>
 internal sealed class ExternalMetricAutoscaler(string name, Func<FleetObservation, double> metric, double targetPerPod, HpaBehavior behavior, int minPods, int maxPods, int syncSeconds = 15) : IAutoscaler
 {
+    private double? _podTargetUtilization;
+
     private readonly HorizontalPodAutoscaler _hpa = new(behavior, minPods, maxPods);
     private int _desired = -1;
 
@@ -22,6 +24,20 @@ internal sealed class ExternalMetricAutoscaler(string name, Func<FleetObservatio
     /// </summary>
     public static ExternalMetricAutoscaler OnDesiredReplicas(int minPods, int maxPods) =>
         new("allocator-keda", o => o.AllocatorDesiredPods, 1, HpaBehavior.Chart, minPods, maxPods);
+
+    /// <summary>
+    /// The chart's KEDA trigger with two settings changed: the pods' <c>Serving:Allocator:TargetUtilization</c>
+    /// (0.7 by default) and the chart's <c>autoscaling.behavior</c> replaced by Kubernetes' default
+    /// (scale down at once after the 300 s window instead of one pod a minute).
+    /// </summary>
+    public static ExternalMetricAutoscaler OnDesiredReplicasTuned(double podTargetUtilization, int minPods, int maxPods) =>
+        new($"allocator-keda-u{podTargetUtilization * 100:F0}-k8s", o => o.AllocatorDesiredPods, 1, HpaBehavior.KubernetesDefault, minPods, maxPods)
+        {
+            _podTargetUtilization = podTargetUtilization,
+        };
+
+    public Serving.Allocation.AllocatorOptions PodAllocatorOptions() =>
+        _podTargetUtilization is { } target ? new() { TargetUtilization = target } : new();
 
     public int Decide(FleetObservation observation)
     {

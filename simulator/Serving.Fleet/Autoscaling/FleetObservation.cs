@@ -16,6 +16,9 @@ internal sealed record FleetObservation
     /// <summary>Requests per second offered this second (the hindsight oracle and static provisioning only).</summary>
     public required double RequestRateNow { get; init; }
 
+    /// <summary>This second's load in pods at capacity: Σ over models of the model's rate ÷ what one pod answers of it alone (the hindsight oracle only).</summary>
+    public double PodsAtCapacityNow { get; init; }
+
     /// <summary>Mean CPU utilisation of the ready pods over the last 15 s (metrics-server), 0–1.</summary>
     public required double CpuUtilization15s { get; init; }
 

@@ -10,4 +10,7 @@ internal interface IAutoscaler
 
     /// <summary>True for the hindsight bounds: their pods are ready at once (no start-up delay).</summary>
     bool Hindsight => false;
+
+    /// <summary>The allocator settings of the pods (<c>Serving:Allocator</c>); the defaults unless the autoscaler is a tuned variant.</summary>
+    Serving.Allocation.AllocatorOptions PodAllocatorOptions() => new();
 }

@@ -18,11 +18,14 @@ internal static class Experiment
         {
             foreach (var deployment in scenario.Deployments)
             {
-                var key = CapacityKey(deployment);
-                if (!capacities.ContainsKey(key))
+                foreach (var part in Parts(deployment).Prepend(deployment))
                 {
-                    capacities[key] = CapacityCalibrator.Calibrate(deployment, seed);
-                    progress?.Invoke($"capacity of {key}: {capacities[key].RequestsPerSecond:F0} req/s per pod (CPU {capacities[key].CpuUtilizationAtCapacity:P0}), {capacities[key].OngoingAtTarget:F2} in flight at 70%");
+                    var key = CapacityKey(part);
+                    if (!capacities.ContainsKey(key))
+                    {
+                        capacities[key] = CapacityCalibrator.Calibrate(part, seed);
+                        progress?.Invoke($"capacity of {key}: {capacities[key].RequestsPerSecond:F0} req/s per pod (CPU {capacities[key].CpuUtilizationAtCapacity:P0}), {capacities[key].OngoingAtTarget:F2} in flight at 70%");
+                    }
                 }
 
                 plans.AddRange(autoscalers.Select(a => new RunPlan(scenario, deployment, a)));
@@ -34,14 +37,19 @@ internal static class Experiment
         {
             var plan = plans[i];
             var capacity = capacities[CapacityKey(plan.Deployment)];
-            var autoscaler = AutoscalerSet.Create(plan.Autoscaler, plan.Scenario, plan.Deployment, capacity);
+            var modelCapacities = Parts(plan.Deployment).Select(p => capacities[CapacityKey(p)].RequestsPerSecond).ToArray();
+            var autoscaler = AutoscalerSet.Create(plan.Autoscaler, plan.Scenario, plan.Deployment, capacity, modelCapacities);
             var started = DateTime.UtcNow;
-            results[i] = new FleetRun(plan.Scenario, plan.Deployment, autoscaler, seed).Run(AutoscalerSet.InitialPods(plan.Scenario, plan.Deployment, capacity));
+            results[i] = new FleetRun(plan.Scenario, plan.Deployment, autoscaler, seed, modelCapacities).Run(AutoscalerSet.InitialPods(plan.Scenario, plan.Deployment, capacity));
             progress?.Invoke($"{plan.Scenario.Name}/{plan.Deployment.Name}/{plan.Autoscaler}: {results[i].PodHours:F1} pod-hours in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
         });
 
         return results;
     }
+
+    /// <summary>Each model of the deployment alone on the same pod (the deployment itself when it has one model).</summary>
+    private static IEnumerable<DeploymentSpec> Parts(DeploymentSpec deployment) =>
+        deployment.Models.Count == 1 ? [deployment] : deployment.Models.Select(m => deployment with { Name = m.Model.Name, Models = [m] });
 
     /// <summary>Deployments with the same pod and models share a calibration (the mix is the trace's, so the traces count too).</summary>
     private static string CapacityKey(DeploymentSpec deployment) =>

@@ -12,7 +12,7 @@ namespace Serving.Fleet.Fleet;
 /// simulated in detail for one second at the per-pod load; the autoscaler reads its signals every
 /// second and pods it adds become ready after their start-up delay.
 /// </summary>
-internal sealed class FleetRun(Scenario scenario, DeploymentSpec spec, IAutoscaler autoscaler, int seed)
+internal sealed class FleetRun(Scenario scenario, DeploymentSpec spec, IAutoscaler autoscaler, int seed, IReadOnlyList<double> modelCapacities)
 {
     private readonly Queue<double> _rates30s = new();
     private readonly Queue<double> _cpu15s = new();
@@ -29,7 +29,7 @@ internal sealed class FleetRun(Scenario scenario, DeploymentSpec spec, IAutoscal
         var clock = new SimClock(SimClock.Epoch);
         var runName = $"{scenario.Name}/{spec.Name}/{autoscaler.Name}";
         var pod = new PodSimulator(spec.Profile, [.. spec.Models.Select(m => m.Model)], clock, Seeds.For(seed, "pod/" + runName));
-        var allocator = new PodAllocator(new AllocatorOptions());
+        var allocator = new PodAllocator(autoscaler.PodAllocatorOptions());
         (Pod, Allocator) = (pod, allocator);
         var deployment = new Deployment(spec.Profile.StartupMinSeconds, spec.Profile.StartupMaxSeconds, Seeds.For(seed, "startup/" + runName));
         deployment.ScaleTo(initialPods, 0, instant: true);
@@ -53,7 +53,8 @@ internal sealed class FleetRun(Scenario scenario, DeploymentSpec spec, IAutoscal
             if (autoscaler.Hindsight)
             {
                 // A hindsight bound sizes the fleet for this very second, before it is served.
-                deployment.ScaleTo(Math.Clamp(autoscaler.Decide(Hindsight(second, total, deployment)), scenario.MinPods, scenario.MaxPods), second, instant: true);
+                var pods = rates.Select((r, i) => r / modelCapacities[i]).Sum();
+                deployment.ScaleTo(Math.Clamp(autoscaler.Decide(Hindsight(second, total, pods, deployment)), scenario.MinPods, scenario.MaxPods), second, instant: true);
             }
 
             var ready = deployment.ReadyPods(second);
@@ -154,8 +155,9 @@ internal sealed class FleetRun(Scenario scenario, DeploymentSpec spec, IAutoscal
             series);
     }
 
-    private static FleetObservation Hindsight(int second, double total, Deployment deployment) => new()
+    private static FleetObservation Hindsight(int second, double total, double podsAtCapacity, Deployment deployment) => new()
     {
+        PodsAtCapacityNow = podsAtCapacity,
         Seconds = second,
         CurrentPods = deployment.CurrentPods,
         ReadyPods = deployment.ReadyPods(second),

@@ -22,15 +22,32 @@ public class FleetRunTests
     public void The_same_seed_gives_byte_identical_output_and_another_seed_does_not()
     {
         var scenarios = new[] { SmallStep() };
-        string Output(int seed)
+        var root = Path.Combine(Path.GetTempPath(), "fleet-seed-" + Guid.NewGuid().ToString("N"));
+        Dictionary<string, byte[]> Output(int seed, string name)
         {
+            var directory = Path.Combine(root, name);
             var runs = Experiment.Run(scenarios, ["hpa-cpu", "allocator-keda"], seed, parallelism: 2);
-            return ReportWriter.Summary(seed, scenarios, runs) + string.Join("\n", runs.SelectMany(r => r.Series).Select(p => $"{p.Second},{p.CurrentPods},{p.ReadyPods},{string.Join(';', p.P99AllMs)}"));
+            ReportWriter.Write(directory, seed, scenarios, runs, plots: false);
+            return Directory.GetFiles(directory, "*", SearchOption.AllDirectories)
+                .ToDictionary(f => Path.GetRelativePath(directory, f), File.ReadAllBytes, StringComparer.Ordinal);
         }
 
-        var first = Output(3);
-        Assert.Equal(first, Output(3));
-        Assert.NotEqual(first.Replace("seed 3", "", StringComparison.Ordinal), Output(4).Replace("seed 4", "", StringComparison.Ordinal));
+        try
+        {
+            var first = Output(3, "a");
+            var again = Output(3, "b");
+            var other = Output(4, "c");
+
+            Assert.Equal(first.Keys.Order(StringComparer.Ordinal), again.Keys.Order(StringComparer.Ordinal));
+            Assert.Contains("summary.md", first.Keys);
+            Assert.All(first, file => Assert.Equal(file.Value, again[file.Key]));
+            var series = Path.Combine("series", "small-step-criteo-deepfm-allocator-keda.csv");
+            Assert.NotEqual(first[series], other[series]); // other arrivals and request sizes: other latencies
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
