@@ -13,13 +13,16 @@ internal sealed record PodCapacity(double RequestsPerSecond, double OngoingAtTar
 /// Finds a pod's capacity by bisection on the offered rate: at each probe a fresh pod (the real
 /// batcher, and the real policy stepping every 2 s as in the server) gets <see cref="WarmUpSeconds"/>
 /// then <see cref="ProbeWindows"/> measured seconds; the rate passes when every window is within
-/// the SLO. The static, oracle, request-rate and Ray Serve baselines are all sized from it.
+/// the SLO; the capacity is <see cref="SafetyMargin"/> of the highest rate that passed. The static, oracle, request-rate and Ray Serve baselines are all sized from it.
 /// </summary>
 internal static class CapacityCalibrator
 {
     public const int ProbeWindows = 20;
 
     public const int WarmUpSeconds = 10;
+
+    /// <summary>The capacity is this share of the highest rate that passed.</summary>
+    public const double SafetyMargin = 0.95;
 
     public static PodCapacity Calibrate(DeploymentSpec deployment, int seed)
     {
@@ -39,9 +42,13 @@ internal static class CapacityCalibrator
             }
         }
 
-        Probe(deployment, mix, low, seed, out _, out var cpu);
-        Probe(deployment, mix, low * 0.7, seed, out var ongoing, out _);
-        return new PodCapacity(low, ongoing, cpu);
+        // The bisection's edge passed 20 windows once; a fleet runs thousands at that load, and
+        // single windows near the edge fail at random (Poisson arrivals, request sizes). The
+        // capacity the baselines are sized from keeps a margin below it.
+        var capacity = low * SafetyMargin;
+        Probe(deployment, mix, capacity, seed, out _, out var cpu);
+        Probe(deployment, mix, capacity * 0.7, seed, out var ongoing, out _);
+        return new PodCapacity(capacity, ongoing, cpu);
     }
 
     /// <summary>Each model's share of the deployment's requests, averaged over the first day of its traces (every minute).</summary>

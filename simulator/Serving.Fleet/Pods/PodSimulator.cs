@@ -249,8 +249,13 @@ internal sealed class PodSimulator
     {
         var lane = job.Lane;
         lane.BusyReplicas--;
-        lane.Cost.Observe(batch.Rows, job.Duration);
-        var from = job.StartedAt > _measureStart ? job.StartedAt : _measureStart;
+
+        // A session's run lasts, as the server measures it, from the call to its return: waiting
+        // for the core or GPU (another replica's run, request handling) included. The cost model
+        // and the busy share learn that time, as DevicePool's do.
+        var run = now - job.SubmittedAt;
+        lane.Cost.Observe(batch.Rows, run);
+        var from = job.SubmittedAt > _measureStart ? job.SubmittedAt : _measureStart;
         var to = now < _measureEnd ? now : _measureEnd;
         if (to > from)
         {

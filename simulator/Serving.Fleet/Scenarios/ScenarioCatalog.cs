@@ -16,7 +16,7 @@ internal static class ScenarioCatalog
 {
     public static readonly TimeSpan Slo = TimeSpan.FromMilliseconds(10);
 
-    public static IReadOnlyList<string> Names { get; } = ["step", "flash-crowd", "day", "shared"];
+    public static IReadOnlyList<string> Names { get; } = ["step", "flash-crowd", "day", "shared", "gpu-step"];
 
     public static Scenario Create(string name, int seed, string? traceCsv = null) => name switch
     {
@@ -24,6 +24,7 @@ internal static class ScenarioCatalog
         "flash-crowd" => FlashCrowd(seed),
         "day" => Day(seed),
         "shared" => Shared(seed),
+        "gpu-step" => GpuStep(),
         "replay" => Replay(traceCsv ?? throw new ArgumentException("the replay scenario needs --trace FILE.csv")),
         _ => throw new ArgumentException($"unknown scenario '{name}' (known: {string.Join(", ", Names)}, replay)"),
     };
@@ -39,6 +40,15 @@ internal static class ScenarioCatalog
         1800,
         2,
         [One("criteo-deepfm", PodProfiles.Cpu(), new StepTrace(20_000, 50_000, 300, 900))])
+    { StepAtSeconds = 300 };
+
+    /// <summary>The step on GPU pods (1 GPU with the documented parameter set, 4 cores for request handling).</summary>
+    private static Scenario GpuStep() => new(
+        "gpu-step",
+        "criteo-deepfm on GPU pods (1 GPU, data/gpu.csv: a parameter set, not a measurement; 4 cores for request handling), 20,000 req/s stepping to 50,000 at 5 min for 15 min; 30 min",
+        1800,
+        2,
+        [One("criteo-deepfm", PodProfiles.Gpu(), new StepTrace(20_000, 50_000, 300, 900))])
     { StepAtSeconds = 300 };
 
     /// <summary>A rising afternoon with 5% noise and a flash crowd of +40,000 req/s in 30 s at 15 min, held 4 min.</summary>
