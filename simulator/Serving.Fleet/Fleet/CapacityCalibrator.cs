@@ -81,10 +81,10 @@ internal static class CapacityCalibrator
         var ok = true;
         ongoing = 0;
         cpu = 0;
-        for (var w = 0; w < ProbeWindows; w++)
+        for (var w = 1; w <= ProbeWindows; w++)
         {
             var window = pod.RunWindow(rates, 0, 1);
-            if (w % 2 == 1)
+            if (w % 2 == 0)
             {
                 allocator.Step(pod, window, 1, clock.Now);
             }
@@ -92,13 +92,15 @@ internal static class CapacityCalibrator
             for (var i = 0; i < window.Lanes.Count; i++)
             {
                 ok &= WindowVerdict.WithinSlo(window.Lanes[i], deployment.Models[i].Model.Slo);
-                ongoing += window.Lanes[i].SecondsInPod / window.Seconds / ProbeWindows;
+                ongoing += window.Lanes[i].SecondsInPod / window.Seconds;
             }
 
-            cpu += window.CpuUtilization / ProbeWindows;
-            if (!ok)
+            cpu += window.CpuUtilization;
+            if (!ok || w == ProbeWindows)
             {
-                return false;
+                // Means over the windows run (a failing probe stops at its first bad window).
+                (cpu, ongoing) = (cpu / w, ongoing / w);
+                return ok;
             }
         }
 
