@@ -6,7 +6,7 @@
 # (`Serving.Benchmarks headline` does the arithmetic). Per repetition and model:
 #   A. raw ONNX Runtime rows/s (in-process on core SERVER_CPU) and parse + assembly µs per request;
 #   B. the server in adaptive mode (core SERVER_CPU, 1 CPU replica x 1 thread, the transport floor
-#      switched on), the load generator on core LOADGEN_CPU: goodput at SLO (max-goodput, p99 <= SLO_MS)
+#      switched on), the load generator on core LOADGEN_CPU: goodput at SLO (max-goodput, p99 <= the model's SLO)
 #      for the Criteo mix and for 10-candidate requests; then at half of the Criteo-mix goodput a probe
 #      of Rank and one of the transport floor with the same request bytes (server CPU per call, ONNX
 #      Runtime time, batch rows, p50/p99); then the transport floor's saturation with Criteo-mix and
@@ -28,7 +28,8 @@
 #
 # Settings (environment): MODELS (criteo-deepfm; folders under models/), REPS (3), DATA (optional:
 # a Criteo click-log .txt you supply; without it features are synthesised from the model config),
-# STEP (3s), MAX_STEPS (7), PRECISION (0.1), MIN_STEP_REQUESTS (1000), SLO_MS (10), CRITEO_START
+# STEP (3s), MAX_STEPS (7), PRECISION (0.1), MIN_STEP_REQUESTS (1000), SLO_MS (each model's
+# sloP99Ms from its config.json), CRITEO_START
 # (200 req/s), SMALL_START (1600 req/s), STATIC_ROWS ("64 256"), PROBE_SECONDS (4), RAW_SECONDS (0.5
 # per batch size), PARSE_SECONDS (2), FLOOR_CRITEO_RATE (12000), FLOOR_SMALL_RATE (25000), SERVER_CPU
 # (0), LOADGEN_CPU (1), OUT (artifacts/headline). Loads go to 127.0.0.1 only, every step is bounded
@@ -50,7 +51,7 @@ step=${STEP:-3s}
 max_steps=${MAX_STEPS:-7}
 precision=${PRECISION:-0.1}
 min_step_requests=${MIN_STEP_REQUESTS:-1000}
-slo=${SLO_MS:-10}
+slo_override=${SLO_MS:-}
 criteo_start=${CRITEO_START:-200}
 small_start=${SMALL_START:-1600}
 static_rows=${STATIC_ROWS:-64 256}
@@ -102,9 +103,16 @@ server_alive() {
   exit 1
 }
 
+# model_slo MODEL: SLO_MS if set, else the model's own sloP99Ms (criteo-deepfm 10 ms, criteo-deepfm-xl 20 ms).
+model_slo() {
+  if [[ -n "$slo_override" ]]; then echo "$slo_override"; else jq -r '.sloP99Ms // 10' "$root/models/$1/config.json"; fi
+}
+
 # goodput DIR MODEL CANDIDATES START: max-goodput against the running server into DIR.
 goodput() {
   local dir=$1 model=$2 candidates=$3 start=$4
+  local slo
+  slo=$(model_slo "$model")
   server_alive
   taskset -c "$loadgen_cpu" dotnet "$loadgen_dll" max-goodput --target "http://127.0.0.1:$grpc_port" \
     --model "$model" --model-config "$root/models/$model/config.json" "${data_args[@]}" --candidates "$candidates" \
