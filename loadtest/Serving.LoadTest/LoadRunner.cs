@@ -56,7 +56,12 @@ public static class LoadRunner
         LoadOptions options, Workload workload, IRequestSender sender, TimeProvider time, TextWriter log, CancellationToken cancellationToken, ServerTimingRecorder? serverTiming = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        await RunSession.WarmUpAsync(options, sender, time, cancellationToken).ConfigureAwait(false);
+
+        // The measured run carries on through the pool after the warm-up's requests (ContinuingSender).
+        var continuing = new ContinuingSender(sender);
+        await RunSession.WarmUpAsync(options, continuing, time, cancellationToken).ConfigureAwait(false);
+        continuing.NextRun();
+        sender = continuing;
         serverTiming?.Start();
         var progress = options.Quiet ? null : new RunSession.ProgressTarget(log, Overwrite: ReferenceEquals(log, Console.Error) && !Console.IsErrorRedirected);
         var report = await RunSession.ExecuteAsync(options, workload, sender, time, progress, cancellationToken).ConfigureAwait(false);

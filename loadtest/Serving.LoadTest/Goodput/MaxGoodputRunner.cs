@@ -54,9 +54,12 @@ public static class MaxGoodputRunner
         var sloMs = options.SloMs ?? baseLoad.SloMs ?? workload.ModelSloMs ?? DefaultSloMs;
         var c = CultureInfo.InvariantCulture;
 
-        await RunSession.WarmUpAsync(baseLoad, sender, time, cancellationToken).ConfigureAwait(false);
+        // The warm-up and every step carry on through the pool: no step opens with the requests another opened with.
+        var continuing = new ContinuingSender(sender);
+        await RunSession.WarmUpAsync(baseLoad, continuing, time, cancellationToken).ConfigureAwait(false);
         async Task<RunSummary> RunStep(double rate, int index, CancellationToken ct)
         {
+            continuing.NextRun();
             if (index > 0 && options.Cooldown > TimeSpan.Zero)
             {
                 try
@@ -80,7 +83,7 @@ public static class MaxGoodputRunner
             };
             var label = string.Create(c, $"step {index} @ {rate:0.#}/s ");
             var progress = baseLoad.Quiet ? null : new RunSession.ProgressTarget(log, Overwrite: ReferenceEquals(log, Console.Error) && !Console.IsErrorRedirected, label);
-            var report = await RunSession.ExecuteAsync(stepLoad, workload, sender, time, progress, ct).ConfigureAwait(false);
+            var report = await RunSession.ExecuteAsync(stepLoad, workload, continuing, time, progress, ct).ConfigureAwait(false);
             if (options.OutputDirectory is { } dir)
             {
                 ReportWriter.Write(Path.Combine(dir, "steps", string.Create(c, $"{index:00}-{rate:0.###}")), report, withPlots: false);
