@@ -210,7 +210,7 @@ public sealed class DevicePool : IBatchExecutor
                 batch.Scored(execution); // hand the scores over here, not after a thread-pool hop
             }
 
-            attempt.Completion.TrySetResult(execution);
+            attempt.Complete(execution);
         }
         catch (Exception ex)
         {

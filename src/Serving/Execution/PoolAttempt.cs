@@ -52,14 +52,38 @@ internal sealed class PoolAttempt(Batch batch, long enqueuedTimestamp)
     /// <summary>True when the scores may still be written back (the batch was not abandoned meanwhile).</summary>
     public bool TryClaimScatter() => Interlocked.CompareExchange(ref _state, Scattering, Running) == Running;
 
+    /// <summary>True once the try was abandoned (a timeout, the caller gone): its scores are not written, and it has no result.</summary>
+    public bool WasAbandoned => Volatile.Read(ref _state) == Abandoned;
+
+    /// <summary>
+    /// Ends a run that returned: the result, unless the try was abandoned meanwhile. The abandoning
+    /// thread moves the state first and cancels <see cref="Completion"/> after it, so a session that
+    /// finished in between (it saw the abandon and wrote no scores) must not set a result there:
+    /// the batcher would hand scores that were never written to its callers.
+    /// </summary>
+    public void Complete(BatchExecution execution)
+    {
+        if (!WasAbandoned)
+        {
+            Completion.TrySetResult(execution);
+        }
+    }
+
     public void Abandon(CancellationToken token)
     {
-        if (Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending
-            || Interlocked.CompareExchange(ref _state, Abandoned, Running) == Running)
+        if (MarkAbandoned())
         {
             Completion.TrySetCanceled(token);
         }
     }
+
+    /// <summary>
+    /// The first half of <see cref="Abandon"/>: from here on the try may not start or write scores.
+    /// The cancellation of <see cref="Completion"/> follows it on the abandoning thread.
+    /// </summary>
+    internal bool MarkAbandoned() =>
+        Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending
+        || Interlocked.CompareExchange(ref _state, Abandoned, Running) == Running;
 
     private void Release(int slices)
     {
