@@ -116,13 +116,12 @@ internal sealed class ModelVersionBuilder(
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     /// <summary>
-    /// A CPU session. With one intra-op thread ONNX Runtime starts no thread of its own, so the
-    /// session (graph optimisation: most of a load's CPU besides the warm-up) is built on a
-    /// low-priority thread, beside live traffic; with an intra-op pool it is built here, at normal
-    /// priority, because the pool's threads would inherit the creating thread's nice value for good.
+    /// A CPU session, built at normal priority. It was built on a low-priority thread when it had one
+    /// intra-op thread, on the belief that ONNX Runtime then starts no thread of its own; it does: a
+    /// server's threads listed one alive at nice 19 named after that builder (a thread inherits its
+    /// creator's name and nice value), and in CI runs of the overload test a fresh server answered
+    /// 62-412 OK/s where it answers ~900-1,100.
     /// </summary>
     private static InferenceSession OpenCpuSession(string modelPath, int intraOpThreads) =>
-        intraOpThreads == 1
-            ? LowPriorityThread.Run(() => CpuSessionFactory.Create(modelPath, intraOpThreads), "open-cpu-session")
-            : CpuSessionFactory.Create(modelPath, intraOpThreads);
+        CpuSessionFactory.Create(modelPath, intraOpThreads);
 }

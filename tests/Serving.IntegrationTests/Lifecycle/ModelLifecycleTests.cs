@@ -66,8 +66,9 @@ public sealed class ModelLifecycleTests : IDisposable
     /// Threads inherit their creator's nice value, and a process cannot lower it again: a version
     /// loaded from a low-priority thread once served its batches at nice 19 for good, starved by
     /// the request threads (under overload its cost model read several times the true cost, and the
-    /// server refused most calls). Only work that starts no thread (the warm-up's runs, a one-thread
-    /// CPU session's creation) may take a low-priority thread.
+    /// server refused most calls). Only work that starts no thread (the warm-up's runs) may take a
+    /// low-priority thread; a one-thread CPU session's creation did, and ONNX Runtime started a thread
+    /// from it that this test let through by its name.
     /// </summary>
     [Fact]
     public async Task A_version_loaded_by_a_poll_serves_on_threads_of_normal_priority()
@@ -82,7 +83,9 @@ public sealed class ModelLifecycleTests : IDisposable
 
         var threads = ProcessThreads();
         Assert.Contains(threads, t => t.Name.StartsWith("serving-cpu", StringComparison.Ordinal)); // the device pools' workers
-        var lowered = threads.Where(t => t.Nice != 0 && !t.Name.StartsWith(Execution.LowPriorityThread.ThreadNamePrefix, StringComparison.Ordinal)).ToList();
+        // No exception for low-priority threads' names: they end before a load does, and a thread
+        // still alive under such a name was started by one (it inherits the name and the nice value).
+        var lowered = threads.Where(t => t.Nice != 0).ToList();
         Assert.True(lowered.Count == 0, "threads below normal priority: " + string.Join(", ", lowered.Select(t => $"{t.Name} (nice {t.Nice})")));
     }
 
