@@ -31,6 +31,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/bench-server.sh
+source "$root/scripts/lib/bench-server.sh" # bench_build, stop_server
 data=${DATA:-}
 [[ -z "$data" || "$data" == /* ]] || data=$PWD/$data
 avazu_data=${AVAZU_DATA:-}
@@ -96,13 +98,7 @@ log "GPU: $(head -1 "$out/gpu.txt")"
 
 # --- 1. build -------------------------------------------------------------------------------------
 log "building into $build"
-for project in src/Serving.Host/Serving.Host.csproj loadtest/Serving.LoadTest/Serving.LoadTest.csproj \
-               benchmarks/Serving.Benchmarks/Serving.Benchmarks.csproj; do
-  dotnet build -c Release "$root/$project" --artifacts-path "$build" --nologo -v quiet -clp:ErrorsOnly >&2
-done
-host_dll=$build/bin/Serving.Host/release/Serving.Host.dll
-loadgen_dll=$build/bin/Serving.LoadTest/release/Serving.LoadTest.dll
-bench_dll=$build/bin/Serving.Benchmarks/release/Serving.Benchmarks.dll
+bench_build
 
 # --- 2. parity and raw CUDA rows/s ----------------------------------------------------------------
 log "gpu-check: parity (tolerance $tolerance) and rows/s at batch $sizes"
@@ -120,20 +116,10 @@ case $check_rc in
 esac
 
 # --- 3. goodput at SLO, GPU sessions against CPU ones ---------------------------------------------
-server_pid=
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=
-}
 trap stop_server EXIT
 
-# start_server DEVICE LOG: gpu = CUDA sessions on DEVICE_ID (plus the CPU pool), cpu = CPU sessions only.
-start_server() {
+# start_device_server DEVICE LOG: gpu = CUDA sessions on DEVICE_ID (plus the CPU pool), cpu = CPU sessions only.
+start_device_server() {
   local device=$1 log_file=$2 gpu_enabled=false ports
   [[ "$device" == gpu ]] && gpu_enabled=true
   ports=$(dotnet "$bench_dll" free-ports 4 | tr '\n' ' ')
@@ -176,7 +162,7 @@ mapfile -t models < <(jq -r '.models[].model' "$out/gpu-check/gpu-check.json")
 if [[ -z "${SKIP_GOODPUT:-}" ]]; then
   for device in gpu cpu; do
     log "server with $device sessions on cores $server_cpus"
-    start_server "$device" "$out/logs/server-$device.log"
+    start_device_server "$device" "$out/logs/server-$device.log"
     for model in "${models[@]}"; do
       model_config=$root/models/$model/config.json
       replay=()

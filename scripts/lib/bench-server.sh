@@ -1,4 +1,5 @@
-# Shared by scripts/benchmark.sh and scripts/allocator-benchmark.sh (sourced, not run): the Release
+# Shared by scripts/benchmark.sh, scripts/allocator-benchmark.sh, scripts/headline.sh and
+# scripts/gpu-benchmark.sh (sourced, not run): the Release
 # build both measure, and one pinned server at a time on free loopback ports.
 # Needs: root (the repository), build (the artifacts folder), server_cpu (the core for the server).
 
