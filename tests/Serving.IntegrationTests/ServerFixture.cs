@@ -49,10 +49,32 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        HttpPort = FreePort();
-        GrpcPort = FreePort();
-        AdminPort = FreePort();
-        AdminGrpcPort = FreePort();
+        // A port found free can be taken by another process before Kestrel binds it: choose again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOnFreePortsAsync();
+                break;
+            }
+            catch (IOException ex) when (attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await _app!.StopAsync();
+                await _app.DisposeAsync();
+                _app = null;
+            }
+        }
+
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        Client = new RankingService.RankingServiceClient(Channel);
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
+        AdminHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}") };
+        AdminChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{AdminGrpcPort}");
+    }
+
+    private async Task StartOnFreePortsAsync()
+    {
+        (HttpPort, GrpcPort, AdminPort, AdminGrpcPort) = ChoosePorts();
         var settings = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{HttpPort}",
@@ -92,12 +114,6 @@ public sealed class ServerFixture : IAsyncLifetime
         _app = builder.Build();
         _app.MapServing();
         await _app.StartAsync();
-
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
-        Client = new RankingService.RankingServiceClient(Channel);
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
-        AdminHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}") };
-        AdminChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{AdminGrpcPort}");
     }
 
     /// <summary>Shuts the host down as SIGTERM would.</summary>
@@ -148,11 +164,23 @@ public sealed class ServerFixture : IAsyncLifetime
         return root;
     }
 
-    private static int FreePort()
+    /// <summary>Chooses the four listeners' ports (HTTP, gRPC, admin, admin gRPC) for each attempt to start.</summary>
+    internal Func<(int Http, int Grpc, int Admin, int AdminGrpc)> ChoosePorts { get; set; } = FreePorts;
+
+    /// <summary>Four distinct loopback ports free a moment ago (all held open together, so no two are the same).</summary>
+    internal static (int Http, int Grpc, int Admin, int AdminGrpc) FreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, 4).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+            return (ports[0], ports[1], ports[2], ports[3]);
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 }
 
