@@ -423,7 +423,7 @@ def parse_args(argv):
     parser.add_argument("--duration", type=float, default=20.0, help="recorded seconds")
     parser.add_argument("--warmup", type=float, default=2.0, help="unrecorded seconds before the recorded window")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pool-size", type=int, default=512)
+    parser.add_argument("--pool-size", type=int, default=1024)
     parser.add_argument("--max-in-flight", type=int, default=4096)
     parser.add_argument("--deadline-ms", type=int, default=0, help="per-call gRPC deadline; 0 = none")
     parser.add_argument("--drain-timeout", type=float, default=10.0, help="seconds to wait for answers after the last send")
