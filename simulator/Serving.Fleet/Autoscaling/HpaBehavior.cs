@@ -16,10 +16,10 @@ internal sealed record HpaBehavior(int ScaleUpWindowSeconds, IReadOnlyList<Scali
         300,
         [new ScalingPolicy(Percent: true, 100, 15)]);
 
-    /// <summary>The chart's <c>autoscaling.behavior</c> (helm/serving/values.yaml): up by 100% or 4 pods per 30 s; down after 300 s, one pod per 60 s.</summary>
+    /// <summary>The chart's <c>autoscaling.behavior</c> (helm/serving/values.yaml): up by 100% or 4 pods per 30 s; down after 300 s, by one pod or 10% per 60 s.</summary>
     public static HpaBehavior Chart { get; } = new(
         0,
         [new ScalingPolicy(Percent: true, 100, 30), new ScalingPolicy(Percent: false, 4, 30)],
         300,
-        [new ScalingPolicy(Percent: false, 1, 60)]);
+        [new ScalingPolicy(Percent: false, 1, 60), new ScalingPolicy(Percent: true, 10, 60)]);
 }

@@ -123,6 +123,14 @@ public sealed class AllocatorOptions : IValidatableObject
     [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
     public double TargetUtilization { get; set; } = 0.7;
 
+    /// <summary>
+    /// Share of the utilisation-derived capacity of one pod that the fleet signal counts while this
+    /// pod's p99 is at the target p99 (or its refused or late share at <see cref="MaxMissRatio"/>);
+    /// 1 at or below the low-water mark, linear in between. 1 turns the latency-aware capacity off.
+    /// </summary>
+    [SettingRange(SectionName, 0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1]")]
+    public double CapacityAtTarget { get; set; } = 0.7;
+
     /// <summary>Pods serving the model, used to turn this pod's load into the fleet's when the source is in-process.</summary>
     [SettingRange(SectionName, 1, int.MaxValue, ErrorMessage = "{0} must be >= 1")]
     public int FleetPods { get; set; } = 1;

@@ -8,7 +8,8 @@ internal sealed class FleetSignals(StepContext step)
     /// pod), scaled up by the share of requests refused, over what one pod answers at the target
     /// utilisation. That capacity is measured on this pod: the lower of its CPU bound (cores ×
     /// TargetUtilization ÷ CPU time per row) and its replica bound (replicas × TargetUtilization ×
-    /// rows per busy replica-second), smoothed over windows with enough requests.
+    /// rows per busy replica-second), scaled down while this pod's p99 nears the target
+    /// (<see cref="LatencyCapacity"/>), smoothed over windows with enough requests.
     /// </summary>
     public double DesiredReplicas()
     {
@@ -37,6 +38,7 @@ internal sealed class FleetSignals(StepContext step)
 
         if (capacity is { } measured)
         {
+            measured *= LatencyCapacity.Factor(step);
             step.Memory.PodCapacityRows = step.Memory.PodCapacityRows is { } previous ? (0.7 * previous) + (0.3 * measured) : measured;
         }
 

@@ -9,4 +9,7 @@ internal sealed class ModelMemory
 
     /// <summary>Smoothed rows per second one pod answers at the target utilisation.</summary>
     public double? PodCapacityRows { get; set; }
+
+    /// <summary>The last latency factor of the pod capacity (<see cref="LatencyCapacity"/>); 1 until measured.</summary>
+    public double LatencyFactor { get; set; } = 1;
 }

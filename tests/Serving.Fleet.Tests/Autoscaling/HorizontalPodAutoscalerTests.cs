@@ -50,6 +50,18 @@ public class HorizontalPodAutoscalerTests
     }
 
     [Fact]
+    public void Charts_behaviour_removes_a_tenth_of_a_large_fleet_per_minute()
+    {
+        var hpa = Hpa(HpaBehavior.Chart);
+        hpa.Reconcile(0, 40, 40);
+
+        // 10% of 40 is more than one pod: 36, then 10% of 36 (rounded towards keeping pods): 33.
+        Assert.Equal(36, hpa.Reconcile(400, 40, 10));
+        Assert.Equal(36, hpa.Reconcile(430, 36, 10));
+        Assert.Equal(33, hpa.Reconcile(461, 36, 10));
+    }
+
+    [Fact]
     public void Hpa_on_cpu_syncs_every_15_s_and_counts_starting_pods_as_idle_when_scaling_up()
     {
         var hpa = new HpaCpuAutoscaler(1, 100);

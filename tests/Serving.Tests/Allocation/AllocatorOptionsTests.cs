@@ -58,6 +58,8 @@ public class AllocatorOptionsTests
     [InlineData("ReplicaIdleHold", "-00:00:01", "ReplicaIdleHold")]
     [InlineData("MaxReplicas", "0", "MaxReplicas")]
     [InlineData("DecisionLogSize", "0", "DecisionLogSize")]
+    [InlineData("CapacityAtTarget", "0", "CapacityAtTarget")]
+    [InlineData("CapacityAtTarget", "1.5", "CapacityAtTarget")]
     [InlineData("Prometheus:Timeout", "00:00:00", "Prometheus:Timeout")]
     [InlineData("Models:m:MaxQueueDelay", "-00:00:01", "Models:m:MaxQueueDelay")]
     [InlineData("Models:m:Replicas:cpu", "0", "Models:m:Replicas:cpu")]

@@ -486,6 +486,77 @@ public class AllocatorPolicyTests
         Assert.Equal((0.7 * 10_000) + (0.3 * 5_000), Capacity(1.2)!.Value, 6);
     }
 
+    [Theory]
+    [InlineData(4.0, 0.0, 1.0)] // p99 below the low-water mark (6 ms): latency headroom, the utilisation alone decides
+    [InlineData(6.0, 0.0, 1.0)] // at the low-water mark
+    [InlineData(7.0, 0.0, 0.85)] // halfway to the target: halfway to CapacityAtTarget (0.7)
+    [InlineData(8.0, 0.0, 0.7)] // at the target (8 ms)
+    [InlineData(9.5, 0.0, 0.7)] // above the target, within the SLO: no lower than CapacityAtTarget
+    [InlineData(4.0, 0.005, 0.85)] // p99 fine, but half the miss allowance (1%) used: halfway
+    [InlineData(7.0, 0.0075, 0.775)] // the deeper of the two counts
+    public void The_pod_capacity_shrinks_as_this_pods_p99_nears_the_target(double p99Ms, double missRatio, double factor)
+    {
+        var policy = new AllocatorPolicy(new AllocatorOptions { TargetUtilization = 0.5 });
+        var window = TimeSpan.FromSeconds(2);
+
+        // 6,000 rows/s for 0.6 CPU-s/s on 2 cores, 50% busy replicas: the utilisation-derived capacity
+        // is 10,000 rows/s (as in the test above); requests answered 50/s, refused or late at missRatio.
+        var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(p99Ms), null, 100, 50, 6000, 50 * missRatio / (1 - missRatio), 0.3, FleetWide: false);
+        var plan = policy.Decide(Observe(local, p: new PodLoad(window, 0.6, 6000, 100, 2)));
+
+        Assert.Equal(10_000 * factor, plan.PodCapacityRows!.Value, 6);
+        Assert.Equal(0.6 / factor / (1 - missRatio), plan.DesiredReplicas, 6); // the refused requests count as load too
+    }
+
+    [Fact]
+    public void A_window_past_the_slo_or_overloaded_keeps_the_last_latency_factor()
+    {
+        var policy = new AllocatorPolicy(new AllocatorOptions { TargetUtilization = 0.5 });
+        var window = TimeSpan.FromSeconds(2);
+        var pod = new PodLoad(window, 0.6, 6000, 100, 2);
+        LatencySnapshot Local(double p99Ms, double missRate = 0) => new(window, TimeSpan.FromMilliseconds(p99Ms), null, 100, 50, 6000, missRate, 0.3, FleetWide: false);
+
+        // p99 7 ms: 0.85 of the 10,000 rows/s.
+        Assert.Equal(8_500, policy.Decide(Observe(Local(7), p: pod)).PodCapacityRows!.Value, 6);
+
+        // Past the SLO (12 ms), shedding 10% (the signal already adds the refused load), or the
+        // pod's CPU at 95%: none of these says where the pod's latency stands below its SLO
+        // capacity, and counting their excess twice would overshoot after a step. The factor holds
+        // (the utilisation-derived capacity, unchanged here, is smoothed as before).
+        Assert.Equal(8_500, policy.Decide(Observe(Local(12), p: pod)).PodCapacityRows!.Value, 6);
+        Assert.Equal(8_500, policy.Decide(Observe(Local(4, missRate: 50.0 / 9), p: pod)).PodCapacityRows!.Value, 6);
+        var overloaded = policy.Decide(Observe(Local(4), p: new PodLoad(window, 1.9, 19_000, 100, 2)));
+        Assert.Equal(8_500, overloaded.PodCapacityRows!.Value, 6);
+
+        // Back within the low-water mark: the factor returns to 1, through the capacity's smoothing.
+        var recovered = policy.Decide(Observe(Local(4), p: pod));
+        Assert.Equal((0.7 * 8_500) + (0.3 * 10_000), recovered.PodCapacityRows!.Value, 6);
+    }
+
+    [Fact]
+    public void At_steady_load_the_latency_aware_capacity_settles_and_stays()
+    {
+        var policy = new AllocatorPolicy(new AllocatorOptions { TargetUtilization = 0.5 });
+        var window = TimeSpan.FromSeconds(2);
+        var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(7), null, 100, 50, 6000, 0, 0.3, FleetWide: false);
+        var pod = new PodLoad(window, 0.6, 6000, 100, 2);
+
+        var desired = Enumerable.Range(0, 60).Select(_ => policy.Decide(Observe(local, p: pod)).DesiredReplicas).ToList();
+
+        // The same window every step: the same signal every step (0.6 pods' worth at 0.85 of the capacity).
+        Assert.All(desired, d => Assert.Equal(0.6 / 0.85, d, 9));
+    }
+
+    [Fact]
+    public void Capacity_at_target_1_turns_the_latency_aware_capacity_off()
+    {
+        var policy = new AllocatorPolicy(new AllocatorOptions { TargetUtilization = 0.5, CapacityAtTarget = 1 });
+        var window = TimeSpan.FromSeconds(2);
+        var local = new LatencySnapshot(window, TimeSpan.FromMilliseconds(9), null, 100, 50, 6000, 0, 0.3, FleetWide: false);
+
+        Assert.Equal(10_000, policy.Decide(Observe(local, p: new PodLoad(window, 0.6, 6000, 100, 2))).PodCapacityRows!.Value, 6);
+    }
+
     [Fact]
     public void A_cpu_bound_pod_counts_as_overloaded_but_grows_the_batch_only_as_far_as_compute_matters()
     {
