@@ -91,6 +91,15 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void RawOrtRunsBackToBackUnlessAskedToIdleBeforeEachRun()
+    {
+        Assert.Equal(0, RawOrtCommand.Bind([]).IdleMs);
+        Assert.Equal(10, RawOrtCommand.Bind(["--idle-ms", "10"]).IdleMs);
+        var error = Assert.Throws<ArgumentException>(() => RawOrtCommand.Bind(["--idle-ms", "-1"]));
+        Assert.Contains("--idle-ms", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RawOrtRefusesABadNumber()
     {
         var error = Assert.Throws<ArgumentException>(() => RawOrtCommand.Bind(["--max-batch", "lots"]));

@@ -74,15 +74,27 @@ internal static class RawOrtCommand
             HelpName = "rows,rows,...",
         };
 
+        public Option<double> IdleMs { get; } = new("--idle-ms")
+        {
+            Description = "Idle time before each timed run, in ms (untimed): runs that start cold, as a lightly loaded server's do; default 0 (back to back)",
+            DefaultValueFactory = _ => 0,
+        };
+
         public void AddTo(Command command)
         {
-            OptionParsers.AddAll(command, Config, Version, Seconds, MaxBatch, Out, Data, Batches, Sizes);
+            OptionParsers.AddAll(command, Config, Version, Seconds, MaxBatch, Out, Data, Batches, Sizes, IdleMs);
         }
 
         public RawOrtOptions Bind(ParseResult parseResult)
         {
             var data = parseResult.GetValue(Data);
             var sizes = BatchSizes.Parse(parseResult.GetValue(Sizes));
+            var idleMs = parseResult.GetValue(IdleMs);
+            if (idleMs < 0 || double.IsNaN(idleMs))
+            {
+                throw new ArgumentException($"--idle-ms must be 0 or more, got {idleMs}");
+            }
+
             return new RawOrtOptions(
                 parseResult.GetValue(Config)!,
                 parseResult.GetValue(Version)!,
@@ -93,6 +105,7 @@ internal static class RawOrtCommand
                 parseResult.GetValue(Batches) ?? (data is null ? 1 : 64))
             {
                 BatchSizes = sizes,
+                IdleMs = idleMs,
             };
         }
     }
@@ -104,4 +117,7 @@ internal sealed record RawOrtOptions(
 {
     /// <summary>The batch sizes to measure; empty: 1, 2, 4, ... <see cref="MaxBatchRows"/>.</summary>
     public IReadOnlyList<int> BatchSizes { get; init; } = [];
+
+    /// <summary>Idle milliseconds before each timed run (0: back to back).</summary>
+    public double IdleMs { get; init; }
 }

@@ -64,7 +64,7 @@ internal static class RawOrtRunner
         Console.WriteLine("batch   runs     rows/s    mean ms    p50 ms    p99 ms");
         foreach (var b in sizes)
         {
-            var size = BatchTimer.Measure(replica, LoadNext, b, seconds);
+            var size = BatchTimer.Measure(replica, LoadNext, b, seconds, options.IdleMs);
             var (rowsPerSecond, mean, p50, p99) = (size.RowsPerSecond, size.MeanMs, size.P50Ms, size.P99Ms);
             Console.WriteLine(string.Create(c, $"{b,5} {size.Runs,6} {rowsPerSecond,10:0} {mean,10:0.000} {p50,9:0.000} {p99,9:0.000}"));
             results.Add(size);
