@@ -76,8 +76,7 @@ command -v jq >/dev/null || { echo "jq is required" >&2; exit 2; }
 
 rm -rf "$out"
 mkdir -p "$out"/{goodput,probe,plots,logs}
-cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-start.txt"
-echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]] && echo ' + uncommitted changes')" > "$out/revision.txt"
+record_run_start "$out"
 ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 20 { printf "%s(%s%%) ", $2, $1 }' > "$out/busy-start.txt"
 log "load average at start: $(cat "$out/loadavg-start.txt"); busy: $(cat "$out/busy-start.txt")"
 

@@ -58,8 +58,7 @@ data_args=()
 
 rm -rf "$out"
 mkdir -p "$out/logs" "$out/runs"
-cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg-start.txt"
-echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]] && echo ' + uncommitted changes')" > "$out/revision.txt"
+record_run_start "$out"
 log "model $model; rates $rates; $reps repetitions of ${warmup}+${duration} s; data: ${data:-synthetic}; load average $(cat "$out/loadavg-start.txt")"
 
 log "building (Release, $build)"

@@ -1,4 +1,4 @@
-# Shared by scripts/benchmark.sh, scripts/allocator-benchmark.sh, scripts/headline.sh and
+# Shared by scripts/benchmark.sh, scripts/allocator-benchmark.sh, scripts/headline.sh, scripts/client-agreement.sh and
 # scripts/gpu-benchmark.sh (sourced, not run): the Release
 # build both measure, and one pinned server at a time on free loopback ports.
 # Needs: root (the repository), build (the artifacts folder), server_cpu (the core for the server).
@@ -57,4 +57,11 @@ start_server() {
   echo "the server did not become ready; see $log" >&2
   tail -20 "$log" >&2
   exit 1
+}
+
+# record_run_start DIR: the load average at the start (DIR/loadavg-start.txt) and the revision
+# measured, with "+ uncommitted changes" when the tree differs from it (DIR/revision.txt).
+record_run_start() {
+  cut -d' ' -f1-3 /proc/loadavg > "$1/loadavg-start.txt"
+  echo "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]] && echo ' + uncommitted changes')" > "$1/revision.txt"
 }
