@@ -15,7 +15,7 @@ public sealed class PythonOpenLoopClientTests(ServerFixture server)
     {
         var script = Path.Combine(RepositoryPaths.Root, "loadtest", "python", "open_loop.py");
 
-        var output = Python([script, "--target", $"127.0.0.1:{server.GrpcPort}", "--model", "criteo-deepfm",
+        var output = ExternalProcess.Python([script, "--target", $"127.0.0.1:{server.GrpcPort}", "--model", "criteo-deepfm",
             "--rate", "50", "--duration", "2", "--warmup", "0.5", "--candidates", "fixed:8", "--pool-size", "32",
             "--synthetic-rows", "256", "--seed", "7", "--drain-timeout", "5"]);
 
@@ -43,16 +43,8 @@ public sealed class PythonOpenLoopClientTests(ServerFixture server)
     {
         var script = Path.Combine(RepositoryPaths.Root, "loadtest", "python", "open_loop.py");
 
-        var ex = Assert.ThrowsAny<Exception>(() => Python([script, "--target", "192.0.2.1:8081", "--rate", "1", "--duration", "1"]));
+        var ex = Assert.ThrowsAny<Exception>(() => ExternalProcess.Python([script, "--target", "192.0.2.1:8081", "--rate", "1", "--duration", "1"]));
 
         Assert.Contains("not a loopback address", ex.Message, StringComparison.Ordinal);
     }
-
-    /// <summary>Runs Debian's python3 (python3-grpcio and python3-grpc-tools; scripts/test.sh installs them) and returns its stdout.</summary>
-    private static string Python(string[] arguments) =>
-        ExternalProcess.Run(
-            File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
-            arguments,
-            " (needs python3-grpcio and python3-grpc-tools: apt-get install -y python3-grpcio python3-grpc-tools)",
-            TimeSpan.FromMinutes(2));
 }

@@ -129,11 +129,11 @@ public sealed class OpenInferenceGrpcTests(ServerFixture server)
         var expected = (await server.Client.RankAsync(rank)).Scores.ToArray();
         using var work = new TemporaryFolder();
         var protos = Path.Combine(RepositoryPaths.Root, "src", "Serving.Contracts", "Protos");
-        Python(["-m", "grpc_tools.protoc", $"-I{protos}", $"--python_out={work.Path}", $"--grpc_python_out={work.Path}", "inference/grpc_predict_v2.proto"]);
+        ExternalProcess.Python(["-m", "grpc_tools.protoc", $"-I{protos}", $"--python_out={work.Path}", $"--grpc_python_out={work.Path}", "inference/grpc_predict_v2.proto"]);
         var spec = Path.Combine(work.Path, "request.json");
         await File.WriteAllTextAsync(spec, InferRequests.Json(rank));
 
-        var output = Python([Path.Combine(RepositoryPaths.Root, "tests", "Serving.IntegrationTests", "OpenInference", "v2_client.py"), $"127.0.0.1:{server.GrpcPort}", work.Path, spec]);
+        var output = ExternalProcess.Python([Path.Combine(RepositoryPaths.Root, "tests", "Serving.IntegrationTests", "OpenInference", "v2_client.py"), $"127.0.0.1:{server.GrpcPort}", work.Path, spec]);
 
         using var result = JsonDocument.Parse(output);
         var root = result.RootElement;
@@ -150,14 +150,6 @@ public sealed class OpenInferenceGrpcTests(ServerFixture server)
 
         Assert.StartsWith("INVALID_ARGUMENT: inputs[0] ('no_such_feature')", root.GetProperty("bad_input").GetString(), StringComparison.Ordinal);
     }
-
-    /// <summary>Runs Debian's python3 (python3-grpcio and python3-grpc-tools; scripts/test.sh installs them) and returns its stdout.</summary>
-    private static string Python(string[] arguments) =>
-        ExternalProcess.Run(
-            File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
-            arguments,
-            " (needs python3-grpcio and python3-grpc-tools: apt-get install -y python3-grpcio python3-grpc-tools)",
-            TimeSpan.FromMinutes(2));
 
     private sealed class TemporaryFolder : IDisposable
     {
