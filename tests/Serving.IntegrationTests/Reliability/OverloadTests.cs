@@ -118,10 +118,9 @@ public class OverloadTests(HostProcess server, ITestOutputHelper output)
                 + string.Concat(recovery.RefusedBy.Where(r => r.Key.Second == second).Select(r => $", refused {r.Key.Reason} x{r.Value}")));
         }
 
-        output.WriteLine("after the probe: " + string.Join("; ", probeMetrics.Split('\n').Where(line =>
-            line.StartsWith("serving_ingress_", StringComparison.Ordinal) || line.StartsWith("serving_rejections_total", StringComparison.Ordinal)
-            || line.StartsWith("serving_controller_", StringComparison.Ordinal) || line.StartsWith("process_cpu_seconds_total", StringComparison.Ordinal))));
-        output.WriteLine("GC after the overload: " + GcFigures(afterMetrics) + "; after the recovery: " + GcFigures(recoveryMetrics));
+        output.WriteLine("after the probe: " + MetricLines(probeMetrics, "serving_ingress_", "serving_rejections_total", "serving_controller_", "process_cpu_seconds_total"));
+        string[] gc = ["dotnet_gc_pause_seconds_total", "dotnet_collection_count_total"];
+        output.WriteLine("GC after the overload: " + MetricLines(afterMetrics, gc) + "; after the recovery: " + MetricLines(recoveryMetrics, gc));
         output.WriteLine("allocator after the recovery: " + allocator);
         foreach (var note in overload.Notes.Concat(recovery.Notes))
         {
@@ -153,9 +152,9 @@ public class OverloadTests(HostProcess server, ITestOutputHelper output)
         Assert.True(oneStall, "recovered: calls not OK in " + string.Join(", ", failedSeconds.Select(f => $"second {f.Second} ({f.Failed})")));
     }
 
-    /// <summary>The server's GC pause total and collections by generation, from its /metrics text.</summary>
-    private static string GcFigures(string metrics) => string.Join(", ", metrics.Split('\n')
-        .Where(line => line.StartsWith("dotnet_gc_pause_seconds_total", StringComparison.Ordinal) || line.StartsWith("dotnet_collection_count_total", StringComparison.Ordinal)));
+    /// <summary>The samples of a /metrics text whose names start with one of <paramref name="prefixes"/>, on one line.</summary>
+    private static string MetricLines(string metrics, params string[] prefixes) => string.Join("; ", metrics.Split('\n')
+        .Where(line => prefixes.Any(prefix => line.StartsWith(prefix, StringComparison.Ordinal))));
 
     /// <summary>Samples the server's working set every 100 ms on a thread of its own.</summary>
     private sealed class PeakWorkingSet : IDisposable

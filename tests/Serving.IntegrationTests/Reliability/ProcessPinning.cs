@@ -33,9 +33,8 @@ internal sealed class ProcessPinning : IDisposable
         do
         {
             found = false;
-            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            foreach (var threadId in ThreadIds())
             {
-                var threadId = int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture);
                 if (pinning._previous.ContainsKey(threadId))
                 {
                     continue;
@@ -60,6 +59,10 @@ internal sealed class ProcessPinning : IDisposable
         return pinning;
     }
 
+    /// <summary>The ids of this process's threads as the kernel lists them now (Linux).</summary>
+    public static IEnumerable<int> ThreadIds() =>
+        Directory.EnumerateDirectories("/proc/self/task").Select(task => int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>The cores a thread of this process may run on (bit i: core i), or null when it has ended.</summary>
     public static ulong? AffinityOf(int threadId)
     {
@@ -82,9 +85,8 @@ internal sealed class ProcessPinning : IDisposable
             all |= mask;
         }
 
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        foreach (var threadId in ThreadIds())
         {
-            var threadId = int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture);
             if (!_previous.ContainsKey(threadId))
             {
                 var mask = all;

@@ -19,7 +19,7 @@ public class ProcessPinningTests
         }
 
         var mask = Environment.ProcessorCount > 1 ? 2UL : 1UL;
-        var before = Threads().ToDictionary(id => id, id => ProcessPinning.AffinityOf(id));
+        var before = ProcessPinning.ThreadIds().ToDictionary(id => id, id => ProcessPinning.AffinityOf(id));
         using (var started = new ManualResetEventSlim())
         using (var release = new ManualResetEventSlim())
         {
@@ -27,7 +27,7 @@ public class ProcessPinningTests
             using (var pinning = ProcessPinning.Pin(mask))
             {
                 Assert.True(pinning.PinnedThreads >= before.Count - 1, $"{pinning.PinnedThreads} of {before.Count} threads pinned"); // one may end meanwhile
-                var unpinned = Threads().Where(id => ProcessPinning.AffinityOf(id) is { } m && m != mask).ToList();
+                var unpinned = ProcessPinning.ThreadIds().Where(id => ProcessPinning.AffinityOf(id) is { } m && m != mask).ToList();
                 Assert.True(unpinned.Count == 0, "threads not pinned: " + string.Join(", ", unpinned));
 
                 thread = new Thread(() =>
@@ -37,7 +37,7 @@ public class ProcessPinningTests
                 });
                 thread.Start();
                 started.Wait();
-                var newThread = Threads().Except(before.Keys).Select(ProcessPinning.AffinityOf).ToList();
+                var newThread = ProcessPinning.ThreadIds().Except(before.Keys).Select(ProcessPinning.AffinityOf).ToList();
                 Assert.All(newThread, m => Assert.True(m is null || m == mask, $"a thread started while pinned has mask {m}"));
             }
 
@@ -53,7 +53,4 @@ public class ProcessPinningTests
             thread.Join();
         }
     }
-
-    private static IEnumerable<int> Threads() =>
-        Directory.EnumerateDirectories("/proc/self/task").Select(path => int.Parse(Path.GetFileName(path), System.Globalization.CultureInfo.InvariantCulture));
 }
