@@ -32,7 +32,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/bench-server.sh
-source "$root/scripts/lib/bench-server.sh" # bench_build, stop_server
+source "$root/scripts/lib/bench-server.sh" # bench_build, start_server, stop_server
 data=${DATA:-}
 [[ -z "$data" || "$data" == /* ]] || data=$PWD/$data
 avazu_data=${AVAZU_DATA:-}
@@ -118,35 +118,15 @@ esac
 # --- 3. goodput at SLO, GPU sessions against CPU ones ---------------------------------------------
 trap stop_server EXIT
 
-# start_device_server DEVICE LOG: gpu = CUDA sessions on DEVICE_ID (plus the CPU pool), cpu = CPU sessions only.
+# start_device_server DEVICE LOG: gpu = CUDA sessions on DEVICE_ID (plus the CPU pool), cpu = CPU
+# sessions only; the library's start_server on $server_cpus, waiting up to 60 s, /readyz kept.
 start_device_server() {
-  local device=$1 log_file=$2 gpu_enabled=false ports
+  local device=$1 log_file=$2 gpu_enabled=false
   [[ "$device" == gpu ]] && gpu_enabled=true
-  ports=$(dotnet "$bench_dll" free-ports 4 | tr '\n' ' ')
-  read -r http_port grpc_port admin_port admin_grpc_port <<< "$ports"
-  env Serving__ModelRepositoryPath="$root/models" \
-    Serving__Devices__Cpu__IntraOpThreads=1 \
+  server_cpu=$server_cpus ready_seconds=60 ready_file=$out/logs/readyz-$device.json start_server "$log_file" \
     Serving__Devices__Gpu__Enabled="$gpu_enabled" \
     Serving__Devices__Gpu__DeviceIds__0="$device_id" \
-    Serving__Devices__Gpu__StandIn="$([[ -n "$stand_in" ]] && echo true || echo false)" \
-    Serving__Drain__Timeout=00:00:02 \
-    Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http_port" \
-    Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
-    Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin_port" \
-    Kestrel__Endpoints__AdminGrpc__Url="http://127.0.0.1:$admin_grpc_port" \
-    Logging__LogLevel__Default=Warning \
-    taskset -c "$server_cpus" dotnet "$host_dll" > "$log_file" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$http_port/readyz" > "$out/logs/readyz-$device.json" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if ! kill -0 "$server_pid" 2>/dev/null || [[ ! -s "$out/logs/readyz-$device.json" ]]; then
-    echo "the $device server did not become ready; see $log_file" >&2
-    tail -20 "$log_file" >&2
-    exit 1
-  fi
+    Serving__Devices__Gpu__StandIn="$([[ -n "$stand_in" ]] && echo true || echo false)"
   if [[ "$device" == gpu ]]; then
     # A GPU server that fell back to CPU would measure the CPU twice.
     local unavailable

@@ -31,13 +31,14 @@ stop_server() {
 
 # start_server LOG [KEY=VALUE ...]: the server pinned to $server_cpu on four free 127.0.0.1 ports
 # (sets http_port, grpc_port, admin_port (metrics, /v1/allocator), admin_grpc_port, server_pid),
-# CPU only, 1 intra-op thread, the repository's models, plus the given settings; returns once
-# /readyz answers, exits the script if it never does.
+# CPU only, 1 intra-op thread, the repository's models, plus the given settings (they override
+# these defaults); returns once /readyz answers, exits the script if it never does. Optional:
+# ready_seconds (default 20) bounds the wait, and ready_file, when set, receives /readyz's body.
 start_server() {
   local log=$1 ports; shift
   ports=$(dotnet "$bench_dll" free-ports 4 | tr '\n' ' ')
   read -r http_port grpc_port admin_port admin_grpc_port <<< "$ports"
-  env "$@" \
+  env \
     Serving__ModelRepositoryPath="$root/models" \
     Serving__Devices__Cpu__IntraOpThreads=1 \
     Serving__Devices__Gpu__Enabled=false \
@@ -47,10 +48,11 @@ start_server() {
     Kestrel__Endpoints__Admin__Url="http://127.0.0.1:$admin_port" \
     Kestrel__Endpoints__AdminGrpc__Url="http://127.0.0.1:$admin_grpc_port" \
     Logging__LogLevel__Default=Warning \
+    "$@" \
     taskset -c "$server_cpu" dotnet "$host_dll" > "$log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$http_port/readyz" > /dev/null 2>&1 && return 0
+  for _ in $(seq 1 $(( ${ready_seconds:-20} * 5 ))); do
+    curl -sf "http://127.0.0.1:$http_port/readyz" > "${ready_file:-/dev/null}" 2>/dev/null && return 0
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.2
   done
